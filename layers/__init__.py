@@ -1,0 +1,1 @@
+"""Turning store frames into folium map layers (no Streamlit imports)."""

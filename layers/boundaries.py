@@ -1,0 +1,84 @@
+"""Admin boundaries as light, topology-preserving GeoJSON layers with labels."""
+from __future__ import annotations
+
+import html
+
+import folium
+import geopandas as gpd
+import shapely
+
+from geo.crs import KYRGYZSTAN_EQUAL_AREA
+from layers.styles import LEVEL_STYLES
+
+#: Simplification tolerance in metres per level, for the national view.
+TOLERANCE_M = {0: 400.0, 1: 400.0, 2: 250.0, 3: 120.0}
+
+
+def simplify_units(units: gpd.GeoDataFrame, tolerance_m: float, decimals: int = 5) -> gpd.GeoDataFrame:
+    """Simplify a polygon coverage for display, keeping shared edges shared.
+
+    Simplification runs in the Kyrgyzstan equal-area CRS with ``tolerance_m`` metres
+    (``shapely.coverage_simplify``, so neighbours stay gap- and overlap-free), then the
+    result goes back to EPSG:4326 with coordinates rounded to ``decimals`` (5 ≈ 1 m).
+    Every unit is kept: a unit that would vanish keeps its original outline.
+    """
+    if units.empty:
+        return units.copy()
+    metric = units.to_crs(KYRGYZSTAN_EQUAL_AREA)
+    geoms = shapely.make_valid(metric.geometry.values)
+    simplified = shapely.coverage_simplify(geoms, tolerance_m)
+    broken = shapely.is_empty(simplified) | ~shapely.is_valid(simplified) | (shapely.area(simplified) <= 0)
+    simplified[broken] = geoms[broken]
+    out = metric.copy()
+    out.geometry = gpd.GeoSeries(simplified, index=metric.index, crs=metric.crs)
+    out = out.to_crs(4326)
+    out.geometry = shapely.set_precision(out.geometry.values, 10 ** -decimals)
+    still_empty = out.geometry.is_empty
+    if still_empty.any():
+        out.loc[still_empty, "geometry"] = units.loc[still_empty, "geometry"]
+    return out
+
+
+def unit_name(units: gpd.GeoDataFrame, lang: str) -> gpd.GeoSeries:
+    """Each unit's name in ``lang``, falling back to English (then the P-code)."""
+    column = f"name_{lang}"
+    names = units[column] if column in units else units["name_en"]
+    return names.fillna(units["name_en"]).fillna(units["pcode"]).astype(str)
+
+
+def boundary_layer(units: gpd.GeoDataFrame, level: int, name: str, lang: str,
+                   tooltip_label: str, selected: str | None = None, show: bool = True) -> folium.GeoJson:
+    """A clickable GeoJSON layer of one level; names are HTML-escaped for the tooltip."""
+    colour, weight, dash = LEVEL_STYLES.get(level, LEVEL_STYLES[3])
+    data = units[["pcode", "level", "geometry"]].copy()
+    data["label"] = unit_name(units, lang).map(html.escape)
+
+    def style(feature):
+        chosen = feature["properties"]["pcode"] == selected
+        return {
+            "color": "#d7301f" if chosen else colour, "weight": weight + (1.5 if chosen else 0),
+            "dashArray": dash, "fillColor": "#ffffff", "fillOpacity": 0.01,
+        }
+
+    return folium.GeoJson(
+        data.to_json(drop_id=True), name=name, style_function=style, show=show,
+        highlight_function=lambda _: {"weight": weight + 2, "color": "#08519c", "fillOpacity": 0.06},
+        tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=[tooltip_label], sticky=True),
+        smooth_factor=1.0,
+    )
+
+
+def label_layer(units: gpd.GeoDataFrame, lang: str, name: str, size_px: int = 11, show: bool = True) -> folium.FeatureGroup:
+    """Unit names as text labels at each unit's representative point (escaped)."""
+    group = folium.FeatureGroup(name=name, show=show, control=True)
+    points = units.geometry.representative_point()
+    for label, point in zip(unit_name(units, lang), points):
+        folium.Marker(
+            [round(point.y, 5), round(point.x, 5)],
+            icon=folium.DivIcon(
+                html=f'<div class="aimak-label" style="font-size:{size_px}px">{html.escape(label)}</div>',
+                icon_size=(140, 16), icon_anchor=(70, 8), class_name="aimak-label-icon",
+            ),
+            interactive=False,
+        ).add_to(group)
+    return group

@@ -1,0 +1,143 @@
+"""Composing the main map from frames: boundaries for the chosen level, projects, context layers."""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from geo.i18n import t
+from layers.base_map import finish, new_map
+from layers.boundaries import TOLERANCE_M, boundary_layer, label_layer, simplify_units
+from layers.legend import Legend, icon_swatch, line_swatch
+from layers.project_markers import POPUP_FIELDS, ProjectMarkers, marker_rows
+from layers.styles import LEVEL_STYLES, SECTOR_STYLES, sector_style
+
+#: Above this many projects in view, markers are replaced by counts per unit.
+MAX_MARKERS = 20_000
+
+
+@dataclass
+class MapContext:
+    """Everything the map shows; frames are in EPSG:4326."""
+
+    admin_units: gpd.GeoDataFrame
+    projects: gpd.GeoDataFrame
+    popups: pd.DataFrame | None = None
+    settlements: gpd.GeoDataFrame | None = None
+    rivers: gpd.GeoDataFrame | None = None
+    lakes: gpd.GeoDataFrame | None = None
+    hazard_zones: gpd.GeoDataFrame | None = None
+    selected: str | None = None
+    lang: str = "ru"
+    basemap: str = "relief"
+
+
+def visible_units(admin_units: gpd.GeoDataFrame, selected: str | None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, int]:
+    """(context units drawn as outlines, the selected unit or None, the level of the children shown).
+
+    National view: oblasts (level 1) and their rayons. A selected unit shows its children.
+    """
+    if not selected or selected not in set(admin_units["pcode"]):
+        return admin_units[admin_units["level"] == 1], None, 2
+    unit = admin_units[admin_units["pcode"] == selected]
+    level = int(unit["level"].iloc[0])
+    children = admin_units[(admin_units["parent_pcode"] == selected)]
+    return children, unit, level + 1
+
+
+def _aggregate_layer(projects: gpd.GeoDataFrame, units: gpd.GeoDataFrame, level: int, lang: str) -> folium.FeatureGroup:
+    """Project counts per unit as sized circles (used when there are too many markers)."""
+    from layers.boundaries import unit_name
+
+    column = {1: "oblast_pcode", 2: "rayon_pcode", 3: "aiyl_okmot_pcode"}.get(level, "oblast_pcode")
+    counts = projects.groupby(column).size()
+    group = folium.FeatureGroup(name=t("map.layer.projects_aggregated", lang))
+    shown = units[units["pcode"].isin(counts.index)]
+    points = shown.geometry.representative_point()
+    names = unit_name(shown, lang)
+    for pcode, point, name in zip(shown["pcode"], points, names):
+        n = int(counts[pcode])
+        folium.CircleMarker(
+            [round(point.y, 5), round(point.x, 5)], radius=min(40, 6 + n ** 0.5 / 2),
+            color="#08519c", fill=True, fill_opacity=0.55, weight=1,
+            tooltip=html.escape(f"{name}: {n}"),
+        ).add_to(group)
+    return group
+
+
+def build_map(ctx: MapContext) -> folium.Map:
+    """The folium map for the current view (see the module docstring)."""
+    lang = ctx.lang
+    fmap = new_map(basemap=ctx.basemap, relief_name=t("map.base.relief", lang), plain_name=t("map.base.plain", lang))
+    units = ctx.admin_units
+    children, unit, child_level = visible_units(units, ctx.selected)
+
+    if ctx.lakes is not None and len(ctx.lakes):
+        folium.GeoJson(ctx.lakes[["geometry"]].to_json(drop_id=True), name=t("map.layer.lakes", lang),
+                       style_function=lambda _: {"color": "#4a90c2", "weight": 0.5, "fillColor": "#9ecae1", "fillOpacity": 0.8},
+                       interactive=False).add_to(fmap)
+    if ctx.rivers is not None and len(ctx.rivers):
+        folium.GeoJson(ctx.rivers[["geometry"]].to_json(drop_id=True), name=t("map.layer.rivers", lang),
+                       style_function=lambda _: {"color": "#3182bd", "weight": 1.2, "opacity": 0.8},
+                       interactive=False).add_to(fmap)
+    if ctx.hazard_zones is not None and len(ctx.hazard_zones):
+        from layers.hazard_style import hazard_layer
+
+        hazard_layer(ctx.hazard_zones, lang).add_to(fmap)
+
+    level1 = units[units["level"] == 1]
+    if unit is None:
+        oblasts = simplify_units(level1, TOLERANCE_M[1])
+        rayons = simplify_units(units[units["level"] == 2], TOLERANCE_M[2])
+        if len(rayons):
+            boundary_layer(rayons, 2, t("map.layer.rayons", lang), lang, t("level.2", lang)).add_to(fmap)
+        boundary_layer(oblasts, 1, t("map.layer.oblasts", lang), lang, t("level.1", lang)).add_to(fmap)
+        label_layer(oblasts, lang, t("map.layer.labels", lang), size_px=12).add_to(fmap)
+        fmap.fit_bounds([[39.15, 69.2], [43.3, 80.3]])
+    else:
+        level = int(unit["level"].iloc[0])
+        shown = simplify_units(children, TOLERANCE_M.get(child_level, 100.0)) if len(children) else children
+        if len(shown):
+            boundary_layer(shown, child_level, t(f"map.layer.level{child_level}", lang), lang, t(f"level.{child_level}", lang)).add_to(fmap)
+            label_layer(shown, lang, t("map.layer.labels", lang)).add_to(fmap)
+        boundary_layer(unit, level, t(f"level.{level}", lang), lang, t(f"level.{level}", lang), selected=ctx.selected).add_to(fmap)
+        minx, miny, maxx, maxy = unit.total_bounds
+        fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+
+    if ctx.settlements is not None and len(ctx.settlements):
+        _settlement_layer(ctx.settlements, lang).add_to(fmap)
+
+    projects = ctx.projects
+    if len(projects) > MAX_MARKERS:
+        agg_units = units[units["level"] == (child_level if unit is not None else 2)]
+        _aggregate_layer(projects, agg_units, int(agg_units["level"].iloc[0]) if len(agg_units) else 1, lang).add_to(fmap)
+    elif len(projects):
+        sector_labels = {s: t(f"sector.{s}", lang) for s in SECTOR_STYLES}
+        rows, sectors = marker_rows(projects, ctx.popups, sector_labels)
+        labels = [t(f"popup.{field}", lang) for field in POPUP_FIELDS]
+        ProjectMarkers(rows, sectors, labels, name=t("map.layer.projects", lang)).add_to(fmap)
+
+    present = sorted(set(projects["sector"].fillna("other")) if len(projects) else set(),
+                     key=lambda s: list(SECTOR_STYLES).index(s) if s in SECTOR_STYLES else 99)
+    entries = [(icon_swatch(*sector_style(s)), t(f"sector.{s}", lang)) for s in present]
+    entries += [(line_swatch(LEVEL_STYLES[1][0], 2), t("level.1", lang)), (line_swatch(LEVEL_STYLES[2][0], 1, "4 3"), t("level.2", lang))]
+    Legend(t("legend.title", lang), entries, note=t("legend.precision_note", lang)).add_to(fmap)
+    return finish(fmap)
+
+
+def _settlement_layer(settlements: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
+    """Settlements as circles sized by population (unknown population: small hollow circle)."""
+    from layers.boundaries import unit_name
+
+    group = folium.FeatureGroup(name=t("map.layer.settlements", lang), show=False)
+    names = unit_name(settlements.assign(pcode=settlements["settlement_id"]), lang)
+    for name, pop, geom in zip(names, settlements["population"], settlements.geometry):
+        known = pd.notna(pop)
+        radius = 2.5 + (float(pop) ** 0.5) / 60 if known else 3
+        label = f"{name}: {int(pop):,}".replace(",", "\u00a0") if known else f"{name}: {t('population_unknown', lang)}"
+        folium.CircleMarker([round(geom.y, 5), round(geom.x, 5)], radius=min(radius, 18), weight=1, color="#54278f",
+                            fill=known, fill_opacity=0.5, tooltip=html.escape(label)).add_to(group)
+    return group

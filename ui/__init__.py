@@ -1,0 +1,1 @@
+"""Thin Streamlit pages. They call geo/ and layers/ and hold no analysis."""
