@@ -28,7 +28,7 @@ WEB_BASEMAPS = {
 HILLSHADE_URL = "/app/static/generated/hillshade.png"
 
 
-def ensure_hillshade(static_dir: Path = STATIC_DIR) -> tuple[str, list[list[float]]] | None:
+def ensure_hillshade(static_dir: Path = STATIC_DIR, max_width: int = 1400) -> tuple[str, list[list[float]]] | None:
     """Render the relief image from the shipped elevation grid once; return (URL, bounds)."""
     target = static_dir / "generated" / "hillshade.png"
     meta = target.with_suffix(".json")
@@ -39,9 +39,10 @@ def ensure_hillshade(static_dir: Path = STATIC_DIR) -> tuple[str, list[list[floa
 
         from geo.terrain import hillshade_rgba
 
-        rgba, (south, west, north, east) = hillshade_rgba()
+        rgba, (south, west, north, east) = hillshade_rgba(max_width=max_width)
         target.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(rgba, "RGBA").save(target, optimize=True)
+        image = Image.fromarray(rgba, "RGBA").quantize(colors=96, method=Image.Quantize.FASTOCTREE)
+        image.save(target, optimize=True)
         meta.write_text(json.dumps([[south, west], [north, east]]))
     return HILLSHADE_URL, json.loads(meta.read_text())
 
@@ -66,10 +67,12 @@ def new_map(basemap: str = "relief", relief_name: str = "Relief (offline)", plai
     relief = ensure_hillshade()
     if relief:
         url, bounds = relief
-        folium.raster_layers.ImageOverlay(
-            image=url, bounds=bounds, name=relief_name, opacity=0.9 if basemap in ("relief", "plain") else 0.35,
+        overlay = folium.raster_layers.ImageOverlay(
+            image="data:,", bounds=bounds, name=relief_name, opacity=0.9 if basemap in ("relief", "plain") else 0.35,
             overlay=True, control=True, show=basemap in ("relief", "plain"), zindex=1,
-        ).add_to(fmap)
+        )
+        overlay.url = url  # served by the app (folium would read a local path into a data URL)
+        overlay.add_to(fmap)
     fmap.get_root().header.add_child(folium.Element(
         "<style>.aimak-label{font:600 11px sans-serif;color:#222;text-align:center;white-space:nowrap;"
         "text-shadow:0 0 3px #fff,0 0 3px #fff}.aimak-label-icon{background:none;border:none}</style>"

@@ -33,6 +33,20 @@ class MapContext:
     selected: str | None = None
     lang: str = "ru"
     basemap: str = "relief"
+    simplified: dict[int, gpd.GeoDataFrame] | None = None
+
+    def simplified_units(self) -> gpd.GeoDataFrame:
+        """All levels, simplified for display (from ``simplified`` when given)."""
+        parts = self.simplified or prepare_units(self.admin_units)
+        return gpd.GeoDataFrame(pd.concat(list(parts.values()), ignore_index=True), geometry="geometry", crs=4326)
+
+
+def prepare_units(admin_units: gpd.GeoDataFrame) -> dict[int, gpd.GeoDataFrame]:
+    """Display copies of each level, simplified once (cache this per store revision)."""
+    return {
+        int(level): simplify_units(units, TOLERANCE_M.get(int(level), 100.0))
+        for level, units in admin_units.groupby("level")
+    }
 
 
 def visible_units(admin_units: gpd.GeoDataFrame, selected: str | None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, int]:
@@ -72,7 +86,7 @@ def build_map(ctx: MapContext) -> folium.Map:
     """The folium map for the current view (see the module docstring)."""
     lang = ctx.lang
     fmap = new_map(basemap=ctx.basemap, relief_name=t("map.base.relief", lang), plain_name=t("map.base.plain", lang))
-    units = ctx.admin_units
+    units = ctx.simplified_units()
     children, unit, child_level = visible_units(units, ctx.selected)
 
     if ctx.lakes is not None and len(ctx.lakes):
@@ -88,10 +102,9 @@ def build_map(ctx: MapContext) -> folium.Map:
 
         hazard_layer(ctx.hazard_zones, lang).add_to(fmap)
 
-    level1 = units[units["level"] == 1]
     if unit is None:
-        oblasts = simplify_units(level1, TOLERANCE_M[1])
-        rayons = simplify_units(units[units["level"] == 2], TOLERANCE_M[2])
+        oblasts = units[units["level"] == 1]
+        rayons = units[units["level"] == 2]
         if len(rayons):
             boundary_layer(rayons, 2, t("map.layer.rayons", lang), lang, t("level.2", lang)).add_to(fmap)
         boundary_layer(oblasts, 1, t("map.layer.oblasts", lang), lang, t("level.1", lang)).add_to(fmap)
@@ -99,7 +112,7 @@ def build_map(ctx: MapContext) -> folium.Map:
         fmap.fit_bounds([[39.15, 69.2], [43.3, 80.3]])
     else:
         level = int(unit["level"].iloc[0])
-        shown = simplify_units(children, TOLERANCE_M.get(child_level, 100.0)) if len(children) else children
+        shown = children
         if len(shown):
             boundary_layer(shown, child_level, t(f"map.layer.level{child_level}", lang), lang, t(f"level.{child_level}", lang)).add_to(fmap)
             label_layer(shown, lang, t("map.layer.labels", lang)).add_to(fmap)

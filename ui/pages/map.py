@@ -9,12 +9,18 @@ from streamlit_folium import st_folium
 
 from geo.filters import ProjectFilter, filter_projects
 from layers.boundaries import unit_name
-from layers.map_view import MapContext, build_map
+from layers.map_view import MapContext, build_map, prepare_units
 from layers.project_text import popup_table
 from ui.common import get_store, lang, load_layer, num, tr
 from ui.state import selected_unit, set_selected_unit
 
 _ID = re.compile(r"ID: (\S+)")
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _prepared_units(revision: str):
+    """Simplified boundaries per level, computed once per store revision."""
+    return prepare_units(load_layer("admin_units"))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -30,7 +36,7 @@ def _map_for(revision: str, selected: str | None, flt: ProjectFilter, language: 
         settlements=load_layer("settlements") if show_settlements else None,
         rivers=load_layer("rivers"), lakes=load_layer("lakes"),
         hazard_zones=hazards if len(hazards) else None,
-        selected=selected, lang=language, basemap=basemap,
+        selected=selected, lang=language, basemap=basemap, simplified=_prepared_units(revision),
     )
     return build_map(ctx), len(projects)
 

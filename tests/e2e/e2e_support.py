@@ -1,0 +1,21 @@
+"""Helpers for browser tests (imported by the e2e tests)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "tests" / "artifacts"
+
+
+def map_frame(page, timeout_ms: int = 60_000):
+    """The iframe of the st_folium map, once Leaflet has drawn in it."""
+    page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=timeout_ms)
+    frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+    frame.locator(".leaflet-container").wait_for(timeout=timeout_ms)
+    return frame
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
