@@ -243,10 +243,15 @@ def match_projects(rows: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
         p[col] = p[col].astype("string")
     p["_name"] = _norm_name(p["aiyl_okmot_name"])
     reg["_name"] = _norm_name(reg["unit_name"].astype("string"))
-    by_code = reg.merge(p[["project_id", "sector", "aiyl_okmot_pcode"]], left_on=["unit_pcode", "sector"],
-                        right_on=["aiyl_okmot_pcode", "sector"], how="inner")
-    by_name = reg[reg["unit_pcode"].isna()].merge(
-        p[["project_id", "sector", "_name", "rayon_pcode"]].rename(columns={"rayon_pcode": "_p_rayon"}),
+    # pandas joins missing keys to each other, so rows without a key are left out first.
+    by_code = reg[reg["unit_pcode"].notna() & reg["sector"].notna()].merge(
+        p.loc[p["aiyl_okmot_pcode"].notna(), ["project_id", "sector", "aiyl_okmot_pcode"]],
+        left_on=["unit_pcode", "sector"], right_on=["aiyl_okmot_pcode", "sector"], how="inner",
+    )
+    by_name = reg[reg["unit_pcode"].isna() & reg["_name"].notna() & reg["sector"].notna()].merge(
+        p.loc[p["_name"].notna() & p["sector"].notna(), ["project_id", "sector", "_name", "rayon_pcode"]].rename(
+            columns={"rayon_pcode": "_p_rayon"}
+        ),
         on=["_name", "sector"], how="inner",
     )
     same_rayon = by_name["rayon_pcode"].isna() | by_name["_p_rayon"].isna() | (by_name["rayon_pcode"] == by_name["_p_rayon"])
