@@ -7,7 +7,7 @@ from geo import i18n
 from layers.assets import install_static_assets
 from ui.common import get_store, tr
 
-st.set_page_config(page_title="Aimak Atlas", page_icon="🗺️", layout="wide")
+st.set_page_config(page_title="Aimak Atlas", layout="wide")
 
 
 @st.cache_resource(show_spinner=False)
@@ -22,7 +22,7 @@ if "lang" not in st.session_state:
     st.session_state["lang"] = st.query_params.get("lang", i18n.DEFAULT_LANGUAGE)
 with st.sidebar:
     st.selectbox(
-        "🌐", options=list(i18n.LANGUAGES), format_func=lambda code: i18n.LANGUAGES[code],
+        tr("language"), options=list(i18n.LANGUAGES), format_func=lambda code: i18n.LANGUAGES[code],
         key="lang", label_visibility="collapsed",
     )
     if st.session_state["lang"] != st.query_params.get("lang"):
@@ -33,6 +33,6 @@ with st.spinner(tr("app.preparing_store")):
 
 from ui.pages import PAGES  # noqa: E402  (pages read the language chosen above)
 
-navigation = st.navigation([st.Page(render, title=tr(title_key), icon=icon, url_path=path, default=(path == "map"))
-                            for path, title_key, icon, render in PAGES])
+navigation = st.navigation([st.Page(render, title=tr(title_key), url_path=path, default=(path == "map"))
+                            for path, title_key, render in PAGES])
 navigation.run()

@@ -55,7 +55,8 @@ def new_map(basemap: str = "relief", relief_name: str = "Relief (offline)", plai
     the shipped elevation grid), "plain", or one of :data:`WEB_BASEMAPS`.
     """
     fmap = folium.Map(location=center, zoom_start=zoom, tiles=None, prefer_canvas=False,
-                      control_scale=True, height=height, min_zoom=5, max_zoom=18)
+                      control_scale=True, height=height)
+    fmap.options.update({"minZoom": 5, "maxZoom": 18})  # marker clustering needs a max zoom
     # Plain background (always works offline).
     folium.TileLayer(
         tiles="data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==",

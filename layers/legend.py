@@ -18,16 +18,18 @@ class Legend(MacroElement):
         """
 {% macro html(this, kwargs) %}
 <div class="aimak-legend" style="position:absolute; {{ this.position }}; z-index:1000; background:rgba(255,255,255,.92);
-  padding:6px 8px; border-radius:4px; box-shadow:0 0 4px rgba(0,0,0,.3); font:12px/1.4 sans-serif; max-height:45%; overflow:auto;">
+  padding:5px 7px; border-radius:4px; box-shadow:0 0 4px rgba(0,0,0,.3); font:11px/1.35 sans-serif; max-height:55%; overflow:auto;">
   <div style="font-weight:bold; margin-bottom:3px">{{ this.title }}</div>
+  <div style="display:grid; grid-template-columns:repeat({{ 2 if this.entries|length > 8 else 1 }}, auto); column-gap:10px">
   {% for swatch, label in this.entries %}<div style="white-space:nowrap">{{ swatch }} {{ label }}</div>{% endfor %}
+  </div>
   {% if this.note %}<div style="color:#555; margin-top:3px; max-width:220px; white-space:normal">{{ this.note }}</div>{% endif %}
 </div>
 {% endmacro %}
 """
     )
 
-    def __init__(self, title: str, entries: list[tuple[str, str]], note: str = "", position: str = "bottom:24px; left:10px"):
+    def __init__(self, title: str, entries: list[tuple[str, str]], note: str = "", position: str = "bottom:34px; left:10px"):
         super().__init__()
         self._name = "Legend"
         self.title = html.escape(title)

@@ -109,7 +109,6 @@ def build_map(ctx: MapContext) -> folium.Map:
             boundary_layer(rayons, 2, t("map.layer.rayons", lang), lang, t("level.2", lang)).add_to(fmap)
         boundary_layer(oblasts, 1, t("map.layer.oblasts", lang), lang, t("level.1", lang)).add_to(fmap)
         label_layer(oblasts, lang, t("map.layer.labels", lang), size_px=12).add_to(fmap)
-        fmap.fit_bounds([[39.15, 69.2], [43.3, 80.3]])
     else:
         level = int(unit["level"].iloc[0])
         shown = children

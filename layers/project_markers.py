@@ -9,6 +9,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 from branca.element import MacroElement
+from folium.elements import JSCSSMixin
 from folium.map import Layer
 from jinja2 import Template
 
@@ -19,7 +20,7 @@ from layers.styles import SECTOR_STYLES, sector_style
 POPUP_FIELDS = ("place", "sector", "years", "precision", "funding", "beneficiaries", "source")
 
 
-class ProjectMarkers(Layer):
+class ProjectMarkers(JSCSSMixin, Layer):
     """A marker-cluster layer of projects (see the module docstring).
 
     Parameters

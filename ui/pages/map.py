@@ -1,6 +1,7 @@
 """The main map: drill down country → oblast → rayon → aiyl okmot, filter, click a project."""
 from __future__ import annotations
 
+import copy
 import re
 
 import pandas as pd
@@ -51,7 +52,7 @@ def _breadcrumb(admin: pd.DataFrame, selected: str | None) -> None:
     chain.reverse()
     names = unit_name(admin.set_index("pcode", drop=False), lang())
     cols = st.columns(len(chain) + 1 if chain else 1)
-    if cols[0].button("🇰🇬 " + tr("country.name"), key="crumb_root", disabled=not chain):
+    if cols[0].button(tr("country.name"), key="crumb_root", disabled=not chain):
         set_selected_unit(None)
     for i, code in enumerate(chain, start=1):
         if cols[i].button(f"› {names[code]}", key=f"crumb_{code}", disabled=(code == selected)):
@@ -124,7 +125,7 @@ def _project_details(project_id: str) -> None:
     facts[tr("popup.status")] = p["status"]
     st.table(pd.DataFrame({"": list(facts.values())}, index=list(facts.keys())))
     if pd.notna(p["location_note"]):
-        st.caption(f"📍 {p['location_note']}")
+        st.caption(str(p["location_note"]))
     funding = load_layer("funding")
     funding = funding[funding["project_id"] == project_id][["source_name", "source_type", "amount", "currency", "share_pct", "note"]]
     if len(funding):
@@ -155,7 +156,8 @@ def render() -> None:
         if level == 2 or level is None:
             st.info(tr("level3.missing"))
 
-    fmap, shown = _map_for(store.revision(), selected, flt, lang(), basemap, show_settlements)
+    cached_map, shown = _map_for(store.revision(), selected, flt, lang(), basemap, show_settlements)
+    fmap = copy.deepcopy(cached_map)  # st_folium renames elements in place; keep the cached one pristine
     st.caption(tr("map.count", shown=num(shown), total=num(len(projects))) + " · " + tr("legend.precision_note"))
     result = st_folium(fmap, height=620, use_container_width=True, key=f"map_{selected}",
                        returned_objects=["last_object_clicked_popup", "last_active_drawing"])
