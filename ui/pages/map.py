@@ -94,7 +94,15 @@ def _filters(projects: pd.DataFrame, funding: pd.DataFrame, selected: str | None
     from geo.schema import FUNDING_SOURCE_TYPES, PRECISION_CODES
 
     sectors = sorted(projects["sector"].dropna().unique())
+    if "f_sectors" not in st.session_state:
+        from_url = [s for s in st.query_params.get("sector", "").split(",") if s in sectors]
+        st.session_state["f_sectors"] = from_url
     chosen = st.multiselect(tr("filter.sector"), sectors, format_func=lambda s: tr(f"sector.{s}"), key="f_sectors")
+    if ",".join(chosen) != st.query_params.get("sector", ""):
+        if chosen:
+            st.query_params["sector"] = ",".join(chosen)
+        else:
+            del st.query_params["sector"]
     years = pd.concat([projects["year_start"], projects["year_end"]]).dropna().astype(int)
     year_range = None
     include_undated = True
