@@ -99,7 +99,7 @@ def one_run(n: int) -> dict:
         naive = folium.Map(location=[41.3, 74.6], zoom_start=7)
         for level in (1, 2):
             folium.GeoJson(admin[admin["level"] == level].to_json()).add_to(naive)
-        for title, geom in zip(projects["title"], projects.geometry):
+        for title, geom in zip(projects["title"], projects.geometry.representative_point()):
             folium.Marker([geom.y, geom.x], popup=folium.Popup(str(title))).add_to(naive)
         naive_bytes = len(localize(naive).get_root().render().encode())
         naive_ms = (time.perf_counter() - t2) * 1000

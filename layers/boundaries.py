@@ -4,10 +4,13 @@ from __future__ import annotations
 import html
 
 import folium
+from folium.map import Layer
+from jinja2 import Template
 import geopandas as gpd
 import shapely
 
 from geo.crs import KYRGYZSTAN_EQUAL_AREA
+from layers.safe_json import script_json
 from layers.styles import LEVEL_STYLES
 
 #: Simplification tolerance in metres per level, for the national view.
@@ -68,17 +71,39 @@ def boundary_layer(units: gpd.GeoDataFrame, level: int, name: str, lang: str,
     )
 
 
-def label_layer(units: gpd.GeoDataFrame, lang: str, name: str, size_px: int = 11, show: bool = True) -> folium.FeatureGroup:
-    """Unit names as text labels at each unit's representative point (escaped)."""
-    group = folium.FeatureGroup(name=name, show=show, control=True)
+class UnitLabels(Layer):
+    """Unit names as text labels drawn in the browser from one JSON array (set as text, not HTML)."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function () {
+  var group = L.layerGroup();
+  {{ this.labels_json }}.forEach(function (item) {
+    var icon = L.divIcon({className: 'aimak-label-icon', html: '', iconSize: [140, 16], iconAnchor: [70, 8]});
+    var marker = L.marker([item[0], item[1]], {icon: icon, interactive: false, keyboard: false});
+    marker.on('add', function () {
+      var el = marker.getElement();
+      if (el) { el.textContent = ''; var d = document.createElement('div'); d.className = 'aimak-label';
+        d.style.fontSize = item[3] + 'px'; d.textContent = item[2]; el.appendChild(d); }
+    });
+    group.addLayer(marker);
+  });
+  return group;
+})();
+{% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, labels: list, name: str, show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "UnitLabels"
+        self.labels_json = script_json(labels)
+
+
+def label_layer(units: gpd.GeoDataFrame, lang: str, name: str, size_px: int = 11, show: bool = True) -> UnitLabels:
+    """Unit names as text labels at each unit's representative point."""
     points = units.geometry.representative_point()
-    for label, point in zip(unit_name(units, lang), points):
-        folium.Marker(
-            [round(point.y, 5), round(point.x, 5)],
-            icon=folium.DivIcon(
-                html=f'<div class="aimak-label" style="font-size:{size_px}px">{html.escape(label)}</div>',
-                icon_size=(140, 16), icon_anchor=(70, 8), class_name="aimak-label-icon",
-            ),
-            interactive=False,
-        ).add_to(group)
-    return group
+    labels = [[round(p.y, 5), round(p.x, 5), label, size_px] for label, p in zip(unit_name(units, lang), points)]
+    return UnitLabels(labels, name=name, show=show)

@@ -37,7 +37,9 @@ class ProjectMarkers(JSCSSMixin, Layer):
 var {{ this.get_name() }} = (function () {
   var sectors = {{ this.sectors_json }};
   var labels = {{ this.labels_json }};
+  var dicts = {{ this.dicts_json }};
   var rows = {{ this.rows_json }};
+  function field(r, i) { var v = r[5 + i]; return dicts[i] ? dicts[i][v] : v; }
   function text(tag, value, cls) {
     var el = document.createElement(tag);
     el.textContent = value;
@@ -50,7 +52,7 @@ var {{ this.get_name() }} = (function () {
     box.appendChild(text('b', r[4]));
     box.appendChild(text('div', 'ID: ' + r[3], 'aimak-id'));
     for (var i = 0; i < labels.length; i++) {
-      var v = r[5 + i];
+      var v = field(r, i);
       if (v === null || v === undefined || v === '') { continue; }
       var line = document.createElement('div');
       line.appendChild(text('span', labels[i] + ': ', 'aimak-label'));
@@ -101,9 +103,34 @@ var {{ this.get_name() }} = (function () {
     def __init__(self, rows, sectors, labels, name="Projects", overlay=True, control=True, show=True):
         super().__init__(name=name, overlay=overlay, control=control, show=show)
         self._name = "ProjectMarkers"
+        rows, dicts = dictionary_encode(rows, first=5)
         self.rows_json = script_json(rows)
+        self.dicts_json = script_json(dicts)
         self.sectors_json = script_json(sectors)
         self.labels_json = script_json(list(labels))
+
+
+def dictionary_encode(rows: list[list], first: int) -> tuple[list[list], list]:
+    """Replace repeated text in columns ``first…`` by indexes into per-column tables.
+
+    A column is encoded when it has fewer distinct values than half its rows; the
+    table list holds None for columns left as they are. Keeps the payload small.
+    """
+    if not rows:
+        return rows, []
+    width = len(rows[0])
+    dicts: list = []
+    columns = [list(col) for col in zip(*rows)]
+    for i in range(first, width):
+        values = columns[i]
+        uniques = list(dict.fromkeys(values))
+        if len(uniques) * 2 < len(values):
+            index = {v: k for k, v in enumerate(uniques)}
+            columns[i] = [index[v] for v in values]
+            dicts.append(uniques)
+        else:
+            dicts.append(None)
+    return [list(r) for r in zip(*columns)], dicts
 
 
 def _text(value) -> str:

@@ -14,8 +14,9 @@ def _clean(value) -> str:
 
 def place_text(projects: pd.DataFrame) -> pd.Series:
     """'village, aiyl okmot, rayon, oblast' as written in the source, empty parts skipped."""
-    parts = projects[["village", "aiyl_okmot_name", "rayon_name", "oblast_name"]].map(_clean)
-    return parts.apply(lambda row: ", ".join(p for p in row if p), axis=1)
+    columns = [projects[c].astype("string").fillna("").str.strip().tolist()
+               for c in ("village", "aiyl_okmot_name", "rayon_name", "oblast_name")]
+    return pd.Series([", ".join(p for p in parts if p) for parts in zip(*columns)], index=projects.index, dtype=object)
 
 
 def years_text(projects: pd.DataFrame) -> pd.Series:
