@@ -344,23 +344,23 @@ def render() -> None:
     tabs = st.tabs([_t(f"canals.tab.{k}") for k in ("outlets", "balance", "dispute", "agreements", "edit")])
     with tabs[0]:
         table = _label_rows(canal_balance.agreed_vs_found(outlets, canal_id), "village")
-        st.dataframe(table, hide_index=True, use_container_width=True)
+        st.dataframe(table, hide_index=True, width="stretch")
         chart = table.dropna(subset=["outlets_agreed"])
         if len(chart):
             st.bar_chart(chart.set_index("village")["outlets_agreed"].astype(float))
     with tabs[1]:
         chart = _balance_chart(summary)
         if chart is not None:
-            st.altair_chart(chart, use_container_width=True)
+            st.altair_chart(chart, width="stretch")
         if pd.notna(summary["not_at_tail_lps_min"]):
             st.caption(_t("canals.balance.derived", low=num(summary["not_at_tail_lps_min"]),
                           high=num(summary["not_at_tail_lps_max"])))
         st.markdown(f"**{_t('canals.balance.village')}**")
         st.dataframe(_label_rows(canal_balance.village_balance(outlets, allocations, measurements, canal_id), "village"),
-                     hide_index=True, use_container_width=True)
+                     hide_index=True, width="stretch")
         st.markdown(f"**{_t('canals.balance.country')}**")
         st.dataframe(_label_rows(canal_balance.country_balance(outlets, allocations, measurements, canal_id), "country"),
-                     hide_index=True, use_container_width=True)
+                     hide_index=True, width="stretch")
     with tabs[2]:
         disputes = load_layer("canal_disputes")
         events = load_layer("canal_dispute_events")
@@ -375,24 +375,25 @@ def render() -> None:
                 st.caption(str(d["note"]))
             st.markdown(f"**{_t('canals.timeline')}**")
             st.dataframe(_timeline(events[events["dispute_id"] == d["dispute_id"]]), hide_index=True,
-                         use_container_width=True)
+                         width="stretch")
         facts = load_layer("canal_facts")
         facts = facts[facts["canal_id"] == canal_id]
         if len(facts):
             st.markdown(f"**{_t('canals.facts')}**")
             st.dataframe(facts[["subject", "value", "unit", "as_written", "note", "source_ref"]], hide_index=True,
-                         use_container_width=True)
+                         width="stretch")
     agreements = load_layer("canal_agreements")
     with tabs[3]:
         shown = agreements[agreements["canal_id"] == canal_id].sort_values("date")
         for _, a in shown.iterrows():
-            st.markdown(f"**{a['date']} · {a['kind']}** — {str(a['parties'] or '—').replace('|', '; ')}")
+            parties = str(a["parties"]).replace("|", "; ") if pd.notna(a["parties"]) else "—"
+            st.markdown(f"**{a['date']} · {a['kind']}** — {parties}")
             st.write(str(a["terms"]))
             if pd.notna(a["note"]):
                 (st.warning if str(a["note"]).startswith("Data quality") else st.caption)(str(a["note"]))
             st.caption(f"{_t('canals.source')}: {a['source_ref']}")
         links = allocations[allocations["canal_id"] == canal_id]
         if len(links):
-            st.dataframe(links.drop(columns=["canal_id"]), hide_index=True, use_container_width=True)
+            st.dataframe(links.drop(columns=["canal_id"]), hide_index=True, width="stretch")
     with tabs[4]:
         _editor(canal_id, outlets, agreements, clicked)
