@@ -146,7 +146,8 @@ def coverage_gaps(
         out[f"{name}_imprecise_within"] = pd.array(np.where(no_geom, None, rdist <= limit), dtype="boolean")
         gaps += (gap & ~no_geom).astype("int64")
     out["gap_count"] = pd.array(np.where(no_geom, None, gaps), dtype="Int64")
-    out["metric_crs"] = crs.to_string() if crs.to_epsg() is None else f"EPSG:{crs.to_epsg()}"
+    epsg = crs.to_epsg()
+    out["metric_crs"] = f"EPSG:{epsg}" if epsg else "Kyrgyzstan Albers equal-area (metres)"
     return out
 
 

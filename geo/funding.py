@@ -45,6 +45,7 @@ __all__ = [
     "BASIS_SHARE_ONLY",
     "BASIS_UNKNOWN",
     "UNKNOWN_LABEL",
+    "NOT_SPLIT_RULE",
     "resolve_amounts",
     "project_locations",
     "split_across_locations",
@@ -65,6 +66,9 @@ BASIS_STATED = "stated"
 BASIS_FROM_SHARE = "from_share"  # share_pct × project total_cost
 BASIS_SHARE_ONLY = "share_only"  # a percentage, the project total is not known
 BASIS_UNKNOWN = "unknown"  # neither amount nor share stated
+
+#: ``split_rule`` of amounts counted wholly at the project's own record (no locations table given).
+NOT_SPLIT_RULE = "not split: the project's own record"
 
 #: Label used in link tables for a missing donor, sector or oblast.
 UNKNOWN_LABEL = "unknown"
@@ -408,7 +412,7 @@ def _prepared(funding, projects, project_locations_, rates, to, amount_split_nee
         r = split_across_locations(r, project_locations_, amount_col="amount_resolved")
         amount_col = "amount_split"
     else:
-        r["split_rule"] = pd.Series("not split: the project's own record", index=r.index, dtype="string")
+        r["split_rule"] = pd.Series(NOT_SPLIT_RULE, index=r.index, dtype="string")
         r["split_rule_code"] = pd.Series("not_split", index=r.index, dtype="string")
         amount_col = "amount_resolved"
     return _values(r, amount_col, rates, to)

@@ -1,0 +1,312 @@
+"""Donor page: where one donor's (or one type of source's) money went.
+
+Thin: every figure comes from :mod:`geo.funding` and :mod:`geo.currency`. Amounts
+stay in their own currency unless the user converts them with the editable rates
+table; every table shows the rate and the split rule used. Texts from data are
+escaped before they reach map or SVG HTML.
+"""
+from __future__ import annotations
+
+import html
+import io
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import currency, funding as fn
+from geo.errors import AimakError
+from geo.schema import FUNDING_SOURCE_TYPES
+from geo.settings import PROJECT_ROOT
+from layers.base_map import finish, new_map
+from layers.boundaries import unit_name
+from layers.legend import Legend, fill_swatch
+from ui.common import lang, load_layer, num, tr
+
+#: Where the user's rates table is kept (the default comes from the documents).
+RATES_FILE = PROJECT_ROOT / "var" / "currency_rates.csv"
+
+_BLUES = ("#deebf7", "#9ecae1", "#4292c6", "#2171b5", "#08306b")
+
+#: Column → message key for the tables shown on this page and the unit page.
+HEADERS = {
+    "source_name": "col.source_name", "source_type": "col.source_type", "sector": "col.sector", "year": "col.year",
+    "oblast_pcode": "col.oblast", "currency": "col.currency", "amount": "col.amount", "n_projects": "col.n_projects",
+    "n_without_amount": "col.n_without_amount", "rates_used": "col.rates_used", "split_rule": "col.split_rule",
+    "title": "col.project", "project_id": "col.project_id", "beneficiaries": "col.beneficiaries",
+    "per_beneficiary": "col.per_beneficiary", "complete": "col.complete", "amount_resolved": "col.amount",
+    "currency_resolved": "col.currency", "amount_basis": "col.amount_basis", "share_pct": "col.share_pct",
+    "village": "col.village", "beneficiaries_total": "col.beneficiaries",
+}
+
+
+def headers(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with translated column headers (only the columns listed in :data:`HEADERS`)."""
+    return frame.rename(columns={c: tr(HEADERS[c]) for c in frame.columns if c in HEADERS})
+
+
+def rates_table() -> pd.DataFrame:
+    """The user's saved rates, or the documents' default."""
+    try:
+        return currency.rates_or_default(RATES_FILE)
+    except AimakError as exc:
+        st.warning(tr("donors.failed", reason=str(exc)))
+        return currency.default_rates()
+
+
+def currency_controls(key: str) -> pd.DataFrame | None:
+    """Radio 'keep separate / convert to KGS' and the editable rates; returns the rates or None."""
+    mode = st.radio(tr("donors.currency_mode"), ["separate", "kgs"], key=f"{key}_cur",
+                    format_func=lambda m: tr("donors.keep_separate") if m == "separate" else tr("donors.convert_kgs"))
+    rates = rates_table()
+    with st.expander(tr("donors.rates")):
+        st.caption(tr("donors.rates_note"))
+        edited = st.data_editor(rates, num_rows="dynamic", hide_index=True, key=f"{key}_rates_editor")
+        if st.button(tr("donors.rates_save"), key=f"{key}_rates_save"):
+            try:
+                currency.save_rates(edited, RATES_FILE)
+                st.success(tr("donors.rates_saved"))
+                rates = currency.load_rates(RATES_FILE)
+            except AimakError as exc:
+                st.error(tr("donors.failed", reason=str(exc)))
+    return rates if mode == "kgs" else None
+
+
+def totals_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A totals frame ready to show: formatted amounts, translated headers."""
+    out = frame.drop(columns=[c for c in ("n_rows", "n_with_amount", "n_from_share", "converted") if c in frame.columns]).copy()
+    out["amount"] = out["amount"].map(num)
+    if "split_rule" in out.columns and (out["split_rule"] == fn.NOT_SPLIT_RULE).all():
+        out = out.drop(columns="split_rule")  # the page caption states the rule
+    if "source_type" in out.columns:
+        out["source_type"] = out["source_type"].map(lambda s: tr(f"source_type.{s}") if pd.notna(s) else tr("unknown"))
+    if "sector" in out.columns:
+        out["sector"] = out["sector"].map(lambda s: tr(f"sector.{s}") if pd.notna(s) else tr("unknown"))
+    return headers(out)
+
+
+# -- map --------------------------------------------------------------------------------------
+
+
+def _classes(values: pd.Series) -> tuple[np.ndarray, list[float]]:
+    """Quantile classes (up to 5) of positive values; -1 where missing."""
+    v = pd.to_numeric(values, errors="coerce").astype("float64")
+    known = v[v.notna()]
+    if known.empty:
+        return np.full(len(v), -1), []
+    edges = sorted(set(np.quantile(known, np.linspace(0, 1, min(5, known.nunique()) + 1)[1:-1]).tolist()))
+    cls = np.searchsorted(edges, v.fillna(-1).to_numpy(), side="right")
+    return np.where(v.isna(), -1, cls), edges
+
+
+def _donor_map(by_oblast: pd.DataFrame, rows: pd.DataFrame, projects: gpd.GeoDataFrame, admin: gpd.GeoDataFrame,
+               map_currency: str) -> folium.Map:
+    fmap = new_map(basemap="plain", relief_name=tr("map.base.relief"), plain_name=tr("map.base.plain"))
+    oblasts = admin[admin["level"] == 1].copy()
+    amounts = by_oblast[(by_oblast["currency"] == map_currency)].groupby("oblast_pcode")["amount"].sum(min_count=1)
+    oblasts["value"] = oblasts["pcode"].map(amounts).astype("float64")
+    oblasts["cls"], edges = _classes(oblasts["value"])
+    oblasts["label"] = unit_name(oblasts, lang()).map(html.escape)
+    oblasts["shown"] = [html.escape(f"{num(v)} {map_currency}") if pd.notna(v) else html.escape(tr("donors.no_amount"))
+                        for v in oblasts["value"]]
+    data = oblasts[["pcode", "label", "shown", "cls", "geometry"]]
+
+    def style(feature):
+        cls = feature["properties"]["cls"]
+        if cls < 0:
+            return {"color": "#666", "weight": 1, "fillColor": "#cccccc", "fillOpacity": 0.25, "dashArray": "3 3"}
+        return {"color": "#444", "weight": 1, "fillColor": _BLUES[min(cls, 4)], "fillOpacity": 0.7}
+
+    folium.GeoJson(data.to_json(drop_id=True), name=tr("donors.map"), style_function=style,
+                   tooltip=folium.GeoJsonTooltip(fields=["label", "shown"], aliases=["", ""])).add_to(fmap)
+    group = folium.FeatureGroup(name=tr("map.layer.projects"))
+    located = projects[projects["project_id"].isin(rows["project_id"]) & projects.geometry.notna() & ~projects.geometry.is_empty]
+    points = located.geometry.representative_point()
+    for pid, title, point in zip(located["project_id"], located["title"], points):
+        mine = rows[rows["project_id"] == pid]
+        amounts_text = "; ".join(f"{num(a)} {c}" for a, c in zip(mine["amount_resolved"], mine["currency_resolved"]) if pd.notna(a))
+        tip = f"{title} — {amounts_text or tr('donors.no_amount')}"
+        folium.CircleMarker([point.y, point.x], radius=6, color="#d7301f", fill=True, fill_opacity=0.8, weight=1,
+                            tooltip=html.escape(tip)).add_to(group)
+    group.add_to(fmap)
+    bounds = [0.0, *edges]
+    entries = [(fill_swatch(_BLUES[i]), f"≥ {num(bounds[i])}") for i in range(len(bounds))]
+    entries.append((fill_swatch("#ccc", hatched=True), tr("donors.no_amount")))
+    Legend(tr("donors.legend", currency=map_currency), entries, note=tr("donors.split_note")).add_to(fmap)
+    return finish(fmap)
+
+
+# -- Sankey as SVG -------------------------------------------------------------------------------
+
+
+def sankey_svg(links: pd.DataFrame, width: int = 900, height: int = 440) -> str:
+    """A three-column Sankey (donor → sector → oblast) as inline SVG; labels escaped."""
+    if links.empty:
+        return ""
+    columns = {"donor": 0, "sector": 1, "oblast": 2}
+    nodes: dict[tuple[str, str], float] = {}
+    for kind_col, name_col in (("source_kind", "source"), ("target_kind", "target")):
+        sums = links.groupby([kind_col, name_col])["value"].sum()
+        for (kind, name), value in sums.items():
+            nodes[(kind, name)] = max(nodes.get((kind, name), 0.0), float(value))
+    gap, pad_x, node_w = 6, 215, 12
+    totals = {c: sum(v for (k, _), v in nodes.items() if k == c) for c in columns}
+    counts = {c: sum(1 for (k, _) in nodes if k == c) for c in columns}
+    scale = min((height - gap * (counts[c] + 1)) / totals[c] for c in columns if totals[c] > 0)
+    xs = {c: pad_x + i * (width - 2 * pad_x - node_w) / 2 for c, i in columns.items()}
+    y_of: dict[tuple[str, str], float] = {}
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">']
+    for c in columns:
+        y = gap
+        for key in sorted((k for k in nodes if k[0] == c), key=lambda k: -nodes[k]):
+            y_of[key] = y
+            h = max(nodes[key] * scale, 1)
+            full = html.escape(f"{key[1]}: {num(nodes[key])}")
+            parts.append(f'<rect x="{xs[c]:.1f}" y="{y:.1f}" width="{node_w}" height="{h:.1f}" fill="#4c72b0">'
+                         f'<title>{full}</title></rect>')
+            if h >= 7:  # labels of very thin nodes would overlap; their tooltip still names them
+                label = html.escape(key[1][:32] + ("…" if len(key[1]) > 32 else ""))
+                anchor, lx = ("end", xs[c] - 4) if c != "oblast" else ("start", xs[c] + node_w + 4)
+                parts.append(f'<text x="{lx:.1f}" y="{y + h / 2 + 4:.1f}" text-anchor="{anchor}">{label}</text>')
+            y += h + gap
+    out_off = dict.fromkeys(nodes, 0.0)
+    in_off = dict.fromkeys(nodes, 0.0)
+    for _, link in links.sort_values("value", ascending=False).iterrows():
+        s, t = (link["source_kind"], link["source"]), (link["target_kind"], link["target"])
+        w = max(float(link["value"]) * scale, 0.5)
+        y0 = y_of[s] + out_off[s] + w / 2
+        y1 = y_of[t] + in_off[t] + w / 2
+        out_off[s] += w
+        in_off[t] += w
+        x0, x1 = xs[s[0]] + node_w, xs[t[0]]
+        mid = (x0 + x1) / 2
+        tip = html.escape(f"{link['source']} → {link['target']}: {num(link['value'])} {link['currency']}")
+        parts.append(f'<path d="M{x0:.1f},{y0:.1f} C{mid:.1f},{y0:.1f} {mid:.1f},{y1:.1f} {x1:.1f},{y1:.1f}" '
+                     f'stroke="#4c72b0" stroke-opacity="0.35" stroke-width="{w:.1f}" fill="none"><title>{tip}</title></path>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _labelled(links: pd.DataFrame) -> pd.DataFrame:
+    """Sector names and the 'unknown' label in the chosen language."""
+    out = links.copy()
+    for side in ("source", "target"):
+        sector = out[f"{side}_kind"] == "sector"
+        out.loc[sector, side] = out.loc[sector, side].map(
+            lambda s: tr("unknown") if s == fn.UNKNOWN_LABEL else tr(f"sector.{s}"))
+        out.loc[out[side] == fn.UNKNOWN_LABEL, side] = tr("unknown")
+    return out
+
+
+def _top_donors(links: pd.DataFrame, keep: int = 12) -> pd.DataFrame:
+    """Group all but the ``keep`` largest donors into one node, so the diagram stays readable."""
+    first = links[links["stage"] == "donor_sector"]
+    ranked = first.groupby("source")["value"].sum().sort_values(ascending=False)
+    small = set(ranked.index[keep:])
+    if not small:
+        return links
+    out = links.copy()
+    out.loc[(out["stage"] == "donor_sector") & out["source"].isin(small), "source"] = tr("donors.other_donors")
+    return out.groupby(["stage", "source", "target", "source_kind", "target_kind", "currency"], as_index=False)["value"].sum()
+
+
+# -- downloads ------------------------------------------------------------------------------------
+
+
+def _downloads(rows: pd.DataFrame, projects: gpd.GeoDataFrame, stem: str) -> None:
+    plain = rows.drop(columns=[c for c in ("version", "updated_at", "updated_by") if c in rows.columns])
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(tr("donors.download_csv"), plain.to_csv(index=False).encode("utf-8-sig"), f"{stem}.csv", "text/csv")
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        plain.to_excel(writer, index=False, sheet_name="funding")
+    c2.download_button(tr("donors.download_xlsx"), buffer.getvalue(), f"{stem}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    geo = projects[["project_id", "geometry"]].merge(plain, on="project_id", how="inner")
+    geo = gpd.GeoDataFrame(geo.astype({c: object for c in geo.columns if c != "geometry"}), geometry="geometry", crs=4326)
+    for col in geo.columns:
+        if col != "geometry":
+            geo[col] = geo[col].where(geo[col].notna(), None)
+    c3.download_button(tr("donors.download_geojson"), geo.to_json(drop_id=True, na="null"), f"{stem}.geojson",
+                       "application/geo+json")
+
+
+# -- page -----------------------------------------------------------------------------------------
+
+
+def render() -> None:
+    projects = load_layer("projects")
+    funding = load_layer("funding")
+    beneficiaries = load_layer("beneficiaries")
+    admin = load_layer("admin_units")
+    st.title(tr("page.donors"))
+
+    with st.sidebar:
+        mode = st.radio(tr("donors.pick_by"), ["donor", "type"], key="donor_mode",
+                        format_func=lambda m: tr("donors.by_donor") if m == "donor" else tr("donors.by_type"))
+        if mode == "donor":
+            names = sorted(funding["source_name"].dropna().unique())
+            donor = st.selectbox(tr("donors.donor"), names, key="donor_name") if names else None
+            source_type = None
+        else:
+            donor = None
+            source_type = st.selectbox(tr("donors.source_type"), list(FUNDING_SOURCE_TYPES), key="donor_type",
+                                       format_func=lambda s: tr(f"source_type.{s}"))
+        rates = currency_controls("donors")
+
+    if donor is None and source_type is None:
+        st.info(tr("donors.none"))
+        return
+    summary = fn.donor_summary(funding, projects, beneficiaries, donor=donor, source_type=source_type,
+                               match="exact" if donor else "contains", rates=rates)
+    if summary.rows.empty:
+        st.info(tr("donors.none"))
+        return
+    st.markdown(f"**{tr('donors.projects', n=num(summary.n_projects))}**")
+    st.caption(tr("donors.split_note"))
+    st.subheader(tr("donors.totals"))
+    st.dataframe(totals_table(summary.totals), hide_index=True, use_container_width=True)
+
+    st.subheader(tr("donors.map"))
+    currencies = [c for c in summary.by_oblast["currency"].dropna().unique()]
+    if currencies:
+        map_currency = st.selectbox(tr("donors.map_currency"), currencies, key="donor_map_currency")
+        st_folium(_donor_map(summary.by_oblast, summary.rows, projects, admin, map_currency),
+                  height=480, use_container_width=True, key="donor_map", returned_objects=[])
+    st.dataframe(totals_table(summary.by_oblast.assign(
+        oblast_pcode=summary.by_oblast["oblast_pcode"].map(
+            dict(zip(admin["pcode"], unit_name(admin, lang())))).fillna(tr("unknown")))),
+        hide_index=True, use_container_width=True)
+
+    st.subheader(tr("donors.sankey"))
+    selected = fn.select_funding(funding, donor=donor, source_type=source_type, match="exact" if donor else "contains")
+    links = fn.sankey_flows(selected, projects, admin, rates=rates, name_col=f"name_{lang()}")
+    if len(links):
+        by_value = links.groupby("currency")["value"].sum().sort_values(ascending=False)
+        shown = by_value.index[0]
+        st.caption(tr("donors.sankey_currency", currency=shown))
+        st.html(sankey_svg(_top_donors(_labelled(links[links["currency"] == shown]))))
+    else:
+        st.caption(tr("donors.no_amount"))
+
+    st.subheader(tr("donors.by_sector"))
+    st.dataframe(totals_table(summary.by_sector), hide_index=True, use_container_width=True)
+    st.subheader(tr("donors.per_beneficiary"))
+    st.caption(tr("donors.per_beneficiary_note"))
+    per = summary.per_beneficiary.copy()
+    if len(per):
+        per["amount"] = per["amount"].map(num)
+        per["per_beneficiary"] = per["per_beneficiary"].map(num)
+        per["sector"] = per["sector"].map(lambda s: tr(f"sector.{s}") if pd.notna(s) else tr("unknown"))
+        st.dataframe(headers(per[["project_id", "title", "sector", "currency", "amount", "beneficiaries",
+                                  "per_beneficiary", "complete"]]), hide_index=True, use_container_width=True)
+
+    st.subheader(tr("donors.table"))
+    table = summary.rows[["project_id", "title", "village", "source_name", "source_type", "amount_resolved",
+                          "currency_resolved", "share_pct", "amount_basis"]].copy()
+    table["amount_basis"] = table["amount_basis"].map(lambda b: tr(f"amount_basis.{b}"))
+    st.dataframe(headers(table), hide_index=True, use_container_width=True)
+    _downloads(summary.rows, projects, "aimak_funding")
