@@ -9,7 +9,7 @@ import folium
 from geo.settings import ELEVATION_FILE, STATIC_DIR
 from layers.assets import localize
 
-KYRGYZSTAN_CENTER = (41.3, 74.6)
+KYRGYZSTAN_CENTER = (41.25, 74.75)
 KYRGYZSTAN_BOUNDS = [[39.15, 69.2], [43.3, 80.3]]
 
 #: Web basemaps (need the internet). name → (tile URL, attribution)
@@ -48,7 +48,7 @@ def ensure_hillshade(static_dir: Path = STATIC_DIR, max_width: int = 1400) -> tu
 
 
 def new_map(basemap: str = "relief", relief_name: str = "Relief (offline)", plain_name: str = "Plain (offline)",
-            center=KYRGYZSTAN_CENTER, zoom: int = 7, height: str = "100%") -> folium.Map:
+            center=KYRGYZSTAN_CENTER, zoom: float = 6.75, height: str = "100%") -> folium.Map:
     """An empty map of Kyrgyzstan with the base layers and every asset served locally.
 
     ``basemap`` chooses which base layer is shown first: "relief" (offline hillshade from
@@ -56,7 +56,7 @@ def new_map(basemap: str = "relief", relief_name: str = "Relief (offline)", plai
     """
     fmap = folium.Map(location=center, zoom_start=zoom, tiles=None, prefer_canvas=False,
                       control_scale=True, height=height)
-    fmap.options.update({"minZoom": 5, "maxZoom": 18})  # marker clustering needs a max zoom
+    fmap.options.update({"minZoom": 5, "maxZoom": 18, "zoomSnap": 0.25})  # marker clustering needs a max zoom
     # Plain background (always works offline).
     folium.TileLayer(
         tiles="data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==",

@@ -29,7 +29,7 @@ class Legend(MacroElement):
 """
     )
 
-    def __init__(self, title: str, entries: list[tuple[str, str]], note: str = "", position: str = "bottom:34px; left:10px"):
+    def __init__(self, title: str, entries: list[tuple[str, str]], note: str = "", position: str = "bottom:48px; left:10px"):
         super().__init__()
         self._name = "Legend"
         self.title = html.escape(title)

@@ -34,6 +34,8 @@ class MapContext:
     lang: str = "ru"
     basemap: str = "relief"
     simplified: dict[int, gpd.GeoDataFrame] | None = None
+    #: (metric column, label, note, per-unit metrics frame with pcode) for choropleth mode
+    choropleth: tuple[str, str, str, pd.DataFrame] | None = None
 
     def simplified_units(self) -> gpd.GeoDataFrame:
         """All levels, simplified for display (from ``simplified`` when given)."""
@@ -118,6 +120,17 @@ def build_map(ctx: MapContext) -> folium.Map:
         boundary_layer(unit, level, t(f"level.{level}", lang), lang, t(f"level.{level}", lang), selected=ctx.selected).add_to(fmap)
         minx, miny, maxx, maxy = unit.total_bounds
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+
+    if ctx.choropleth is not None:
+        from geo.unit_metrics import classify
+        from layers.choropleth import choropleth_layer, choropleth_legend
+
+        metric, label, note, metrics = ctx.choropleth
+        coloured = units[units["pcode"].isin(metrics["pcode"])]
+        ordered = metrics.set_index("pcode").loc[coloured["pcode"]].reset_index()
+        classes, bounds = classify(ordered[metric])
+        choropleth_layer(coloured, ordered, metric, classes, label, lang).add_to(fmap)
+        choropleth_legend(label, bounds, lang, note).add_to(fmap)
 
     if ctx.settlements is not None and len(ctx.settlements):
         _settlement_layer(ctx.settlements, lang).add_to(fmap)

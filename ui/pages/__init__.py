@@ -4,10 +4,14 @@ No page icons: Streamlit fetches Material icons for the favicon from the interne
 """
 from __future__ import annotations
 
-from ui.pages import about, boundaries, map as map_page
+from ui.pages import about, boundaries, canals, donors, unit
+from ui.pages import map as map_page
 
 PAGES = [
     ("map", "page.map", map_page.render),
+    ("unit", "page.unit", unit.render),
+    ("donors", "page.donors", donors.render),
+    ("canals", "page.canals", canals.render),
     ("boundaries", "page.boundaries", boundaries.render),
     ("about", "page.about", about.render),
 ]

@@ -24,10 +24,28 @@ def _prepared_units(revision: str):
     return prepare_units(load_layer("admin_units"))
 
 
+def _choropleth(admin, projects, selected: str | None, metric: str):
+    """(metric, label, note, metrics frame) for the units shown in choropleth mode."""
+    from geo.unit_metrics import unit_metrics
+    from layers.map_view import visible_units
+
+    children, unit, child_level = visible_units(admin, selected)
+    if unit is None:
+        children = admin[admin["level"] == 2]
+    if children.empty:
+        return None
+    metrics = unit_metrics(children, projects, load_layer("funding"), load_layer("beneficiaries"))
+    note = tr(f"choropleth.note.{metric}")
+    unconverted = int(metrics["funding_unconverted"].sum())
+    if metric.startswith("funding") and unconverted:
+        note += " " + tr("choropleth.unconverted", n=num(unconverted))
+    return metric, tr(f"choropleth.metric.{metric}"), note, metrics
+
+
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _map_for(revision: str, selected: str | None, flt: ProjectFilter, language: str, basemap: str,
-             show_settlements: bool):
-    """The folium map for a view; cached per store revision, view, filter and language."""
+             show_settlements: bool, metric: str | None = None):
+    """The folium map for a view; cached per store revision, view, filter, mode and language."""
     admin = load_layer("admin_units")
     projects = filter_projects(load_layer("projects"), load_layer("funding"), flt)
     popups = popup_table(projects, load_layer("funding"), load_layer("beneficiaries"), language)
@@ -38,6 +56,7 @@ def _map_for(revision: str, selected: str | None, flt: ProjectFilter, language: 
         rivers=load_layer("rivers"), lakes=load_layer("lakes"),
         hazard_zones=hazards if len(hazards) else None,
         selected=selected, lang=language, basemap=basemap, simplified=_prepared_units(revision),
+        choropleth=_choropleth(admin, projects, selected, metric) if metric else None,
     )
     return build_map(ctx), len(projects)
 
@@ -97,7 +116,8 @@ def _filters(projects: pd.DataFrame, funding: pd.DataFrame, selected: str | None
     if "f_sectors" not in st.session_state:
         from_url = [s for s in st.query_params.get("sector", "").split(",") if s in sectors]
         st.session_state["f_sectors"] = from_url
-    chosen = st.multiselect(tr("filter.sector"), sectors, format_func=lambda s: tr(f"sector.{s}"), key="f_sectors")
+    chosen = st.multiselect(tr("filter.sector"), sectors, format_func=lambda s: tr(f"sector.{s}"), key="f_sectors",
+                            placeholder=tr("choose"))
     if ",".join(chosen) != st.query_params.get("sector", ""):
         if chosen:
             st.query_params["sector"] = ",".join(chosen)
@@ -114,9 +134,10 @@ def _filters(projects: pd.DataFrame, funding: pd.DataFrame, selected: str | None
                 year_range = picked
                 include_undated = st.checkbox(tr("filter.include_undated"), value=True, key="f_undated")
     types = st.multiselect(tr("filter.source_type"), list(FUNDING_SOURCE_TYPES),
-                           format_func=lambda s: tr(f"source_type.{s}"), key="f_types")
+                           format_func=lambda s: tr(f"source_type.{s}"), key="f_types", placeholder=tr("choose"))
     precisions = st.multiselect(tr("filter.precision"), list(PRECISION_CODES),
-                                format_func=lambda c: f"{c} — {tr(f'precision.{c}')}", key="f_prec")
+                                format_func=lambda c: f"{c} — {tr(f'precision.{c}')}", key="f_prec",
+                                placeholder=tr("choose"))
     return ProjectFilter(unit_pcode=selected, unit_level=level, sectors=tuple(chosen), year_range=year_range,
                          include_undated=include_undated, source_types=tuple(types), precisions=tuple(precisions))
 
@@ -159,12 +180,18 @@ def render() -> None:
         basemap = st.selectbox(tr("map.basemap"), ["relief", "plain", "OpenStreetMap", "Satellite (Esri World Imagery)", "Topographic (OpenTopoMap)"],
                                format_func=lambda b: tr(f"map.base.{b}") if b in ("relief", "plain") else b, key="basemap")
         show_settlements = st.checkbox(tr("map.layer.settlements"), value=False, key="show_settlements")
+        st.markdown(f"### {tr('map.mode')}")
+        from geo.unit_metrics import METRICS
+
+        mode = st.selectbox(tr("map.mode"), ["markers", *METRICS], key="metric", label_visibility="collapsed",
+                            format_func=lambda m: tr("map.mode.markers") if m == "markers" else tr(f"choropleth.metric.{m}"))
+        metric = None if mode == "markers" else mode
 
     if not (admin["level"] == 3).any():
         if level == 2 or level is None:
             st.info(tr("level3.missing"))
 
-    cached_map, shown = _map_for(store.revision(), selected, flt, lang(), basemap, show_settlements)
+    cached_map, shown = _map_for(store.revision(), selected, flt, lang(), basemap, show_settlements, metric)
     fmap = copy.deepcopy(cached_map)  # st_folium renames elements in place; keep the cached one pristine
     st.caption(tr("map.count", shown=num(shown), total=num(len(projects))) + " · " + tr("legend.precision_note"))
     result = st_folium(fmap, height=620, use_container_width=True, key=f"map_{selected}",
