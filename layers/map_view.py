@@ -60,8 +60,22 @@ def visible_units(admin_units: gpd.GeoDataFrame, selected: str | None) -> tuple[
         return admin_units[admin_units["level"] == 1], None, 2
     unit = admin_units[admin_units["pcode"] == selected]
     level = int(unit["level"].iloc[0])
-    children = admin_units[(admin_units["parent_pcode"] == selected)]
-    return children, unit, level + 1
+    return child_units(admin_units, selected), unit, level + 1
+
+
+def child_units(admin_units: gpd.GeoDataFrame, pcode: str) -> gpd.GeoDataFrame:
+    """Units one level below ``pcode``: by parent P-code, or, when the levels come from
+    different sources (e.g. COD-AB aiyl okmotus under shipped rayons), by location of
+    each unit's representative point."""
+    unit = admin_units[admin_units["pcode"] == pcode]
+    if unit.empty:
+        return admin_units.iloc[0:0]
+    below = admin_units[admin_units["level"] == int(unit["level"].iloc[0]) + 1]
+    by_parent = below[below["parent_pcode"] == pcode]
+    if len(by_parent) or below.empty:
+        return by_parent
+    inside = below.geometry.representative_point().within(unit.geometry.iloc[0])
+    return below[inside.values]
 
 
 def _aggregate_layer(projects: gpd.GeoDataFrame, units: gpd.GeoDataFrame, level: int, lang: str) -> folium.FeatureGroup:

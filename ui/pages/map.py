@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 
 from geo.filters import ProjectFilter, filter_projects
 from layers.boundaries import unit_name
-from layers.map_view import MapContext, build_map, prepare_units
+from layers.map_view import MapContext, build_map, child_units, prepare_units
 from layers.project_text import popup_table
 from ui.common import get_store, lang, load_layer, num, tr
 from ui.state import selected_unit, set_selected_unit
@@ -100,7 +100,7 @@ def _unit_picker(admin: pd.DataFrame, selected: str | None) -> None:
         if pick != current:
             set_selected_unit(pick or current_oblast)
         if pick:
-            level3 = admin[(admin["level"] == 3) & (admin["parent_pcode"] == pick)].sort_values("name_en")["pcode"].tolist()
+            level3 = child_units(admin, pick).sort_values("name_en")["pcode"].tolist()
             if level3:
                 cur3 = chain.get(3)
                 pick3 = st.selectbox(tr("level.3"), [None] + level3, format_func=lambda c: tr("all") if c is None else names[c],
