@@ -146,6 +146,18 @@ LAYERS: dict[str, Layer] = {
 }
 
 
+#: Modules that define further layers with :func:`register` (imported on first need).
+EXTENSION_MODULES = ("geo.canals", "geo.auth")
+
+
+def load_extensions() -> None:
+    """Import the modules that register extra layers, so every layer name is known."""
+    import importlib
+
+    for module in EXTENSION_MODULES:
+        importlib.import_module(module)
+
+
 def register(layer: Layer) -> Layer:
     """Add a layer defined elsewhere (e.g. canal agreements) to the known set."""
     LAYERS[layer.name] = layer

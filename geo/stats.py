@@ -7,6 +7,7 @@ from geo.store import Store
 
 def store_stats(store: Store) -> dict:
     """Feature counts per layer and admin units per level (1 oblast, 2 rayon, 3 aiyl okmot)."""
+    schema.load_extensions()
     present = set(store.layer_names())
     counts = {name: len(store.read(name)) for name in schema.LAYERS if name in present}
     per_level = {str(level): 0 for level in (1, 2, 3)}

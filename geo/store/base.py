@@ -37,6 +37,8 @@ def now_utc() -> str:
 
 def layer_spec(name: str) -> schema.Layer:
     """The schema of a layer, or :class:`UnknownLayerError`."""
+    if name not in schema.LAYERS:
+        schema.load_extensions()
     try:
         return schema.LAYERS[name]
     except KeyError:

@@ -187,6 +187,10 @@ def render() -> None:
                             format_func=lambda m: tr("map.mode.markers") if m == "markers" else tr(f"choropleth.metric.{m}"))
         metric = None if mode == "markers" else mode
 
+    if selected:
+        note = admin.loc[admin["pcode"] == selected, "note"].iloc[0]
+        if isinstance(note, str) and note.strip():
+            st.caption(f"{tr('unit.data_note')}: {note}")
     if not (admin["level"] == 3).any():
         if level == 2 or level is None:
             st.info(tr("level3.missing"))
