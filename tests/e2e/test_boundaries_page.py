@@ -1,0 +1,48 @@
+"""Importing COD-AB aiyl okmot boundaries through the app page, then drilling down to them."""
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from e2e_support import map_frame, screenshot
+
+pytestmark = pytest.mark.e2e
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.fixtures import codab  # noqa: E402  (TEST-ONLY SYNTHETIC fixtures)
+
+
+@pytest.fixture
+def own_app(built_store, tmp_path):
+    """A separate app on its own copy of the store, since this test writes boundaries."""
+    from conftest import start_app
+
+    store = tmp_path / "aimak.gpkg"
+    shutil.copy2(built_store, store)
+    proc, url = start_app({"AIMAK_STORE": str(store), "AIMAK_DATABASE_URL": ""}, tmp_path)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_level3_import_then_drill_down(own_app, page, tmp_path):
+    upload = codab.write(codab.level3_frame(), "shp_zip", tmp_path)
+    page.goto(own_app + "/boundaries?lang=en", wait_until="domcontentloaded")
+    page.get_by_text("not loaded", exact=False).first.wait_for(timeout=60_000)
+    page.locator("input[type=file]").set_input_files(str(upload))
+    page.get_by_role("button", name="Import").click()
+    page.get_by_text(re.compile(r"Imported 8 units of level 3")).wait_for(timeout=60_000)
+    screenshot(page, "boundaries_imported")
+
+    rayon = codab.level3_frame()  # the synthetic box lies in Kochkor/Naryn area
+    page.goto(own_app + "/?lang=en&unit=KG-N-KOCHKOR", wait_until="domcontentloaded")
+    frame = map_frame(page)
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    labels = frame.locator(".aimak-label").all_inner_texts()
+    names = set(rayon["ADM3_EN"])
+    assert names & set(labels), (labels, names)
+    assert page.get_by_text("boundaries are not loaded").count() == 0
+    screenshot(page, "drilldown_level3")
