@@ -163,6 +163,8 @@ def build_map(ctx: MapContext) -> folium.Map:
                      key=lambda s: list(SECTOR_STYLES).index(s) if s in SECTOR_STYLES else 99)
     entries = [(icon_swatch(*sector_style(s)), t(f"sector.{s}", lang)) for s in present]
     entries += [(line_swatch(LEVEL_STYLES[1][0], 2), t("level.1", lang)), (line_swatch(LEVEL_STYLES[2][0], 1, "4 3"), t("level.2", lang))]
+    if child_level == 3 and len(children):
+        entries.append((line_swatch(LEVEL_STYLES[3][0], 1, "2 3"), t("level.3", lang)))
     Legend(t("legend.title", lang), entries, note=t("legend.precision_note", lang)).add_to(fmap)
     return finish(fmap)
 
