@@ -61,6 +61,12 @@ def _map_for(revision: str, selected: str | None, flt: ProjectFilter, language: 
     return build_map(ctx), len(projects)
 
 
+def _labeller(labels: dict):
+    """A format_func that looks labels up (computed now, in the chosen language); None → "All"."""
+    table = {None: tr("all"), **dict(labels)}
+    return lambda value: str(table.get(value, value))
+
+
 def _breadcrumb(admin: pd.DataFrame, selected: str | None) -> None:
     chain = []
     code = selected
@@ -88,14 +94,14 @@ def _unit_picker(admin: pd.DataFrame, selected: str | None) -> None:
         chain[int(by_code.at[code, "level"])] = code
         code = by_code.at[code, "parent_pcode"]
     current_oblast = chain.get(1)
-    choice = st.selectbox(tr("level.1"), [None] + oblasts, format_func=lambda c: tr("all") if c is None else names[c],
+    choice = st.selectbox(tr("level.1"), [None] + oblasts, format_func=_labeller(names),
                           index=([None] + oblasts).index(current_oblast))
     if choice != current_oblast:
         set_selected_unit(choice)
     if current_oblast:
         rayons = admin[(admin["level"] == 2) & (admin["parent_pcode"] == current_oblast)].sort_values("name_en")["pcode"].tolist()
         current = chain.get(2)
-        pick = st.selectbox(tr("level.2"), [None] + rayons, format_func=lambda c: tr("all") if c is None else names[c],
+        pick = st.selectbox(tr("level.2"), [None] + rayons, format_func=_labeller(names),
                             index=([None] + rayons).index(current) if current in rayons else 0)
         if pick != current:
             set_selected_unit(pick or current_oblast)
@@ -103,7 +109,7 @@ def _unit_picker(admin: pd.DataFrame, selected: str | None) -> None:
             level3 = child_units(admin, pick).sort_values("name_en")["pcode"].tolist()
             if level3:
                 cur3 = chain.get(3)
-                pick3 = st.selectbox(tr("level.3"), [None] + level3, format_func=lambda c: tr("all") if c is None else names[c],
+                pick3 = st.selectbox(tr("level.3"), [None] + level3, format_func=_labeller(names),
                                      index=([None] + level3).index(cur3) if cur3 in level3 else 0)
                 if pick3 != cur3:
                     set_selected_unit(pick3 or pick)
@@ -116,7 +122,7 @@ def _filters(projects: pd.DataFrame, funding: pd.DataFrame, selected: str | None
     if "f_sectors" not in st.session_state:
         from_url = [s for s in st.query_params.get("sector", "").split(",") if s in sectors]
         st.session_state["f_sectors"] = from_url
-    chosen = st.multiselect(tr("filter.sector"), sectors, format_func=lambda s: tr(f"sector.{s}"), key="f_sectors",
+    chosen = st.multiselect(tr("filter.sector"), sectors, format_func=_labeller({s: tr(f"sector.{s}") for s in sectors}), key="f_sectors",
                             placeholder=tr("choose"))
     if ",".join(chosen) != st.query_params.get("sector", ""):
         if chosen:
@@ -134,9 +140,10 @@ def _filters(projects: pd.DataFrame, funding: pd.DataFrame, selected: str | None
                 year_range = picked
                 include_undated = st.checkbox(tr("filter.include_undated"), value=True, key="f_undated")
     types = st.multiselect(tr("filter.source_type"), list(FUNDING_SOURCE_TYPES),
-                           format_func=lambda s: tr(f"source_type.{s}"), key="f_types", placeholder=tr("choose"))
+                           format_func=_labeller({s: tr(f"source_type.{s}") for s in FUNDING_SOURCE_TYPES}),
+                           key="f_types", placeholder=tr("choose"))
     precisions = st.multiselect(tr("filter.precision"), list(PRECISION_CODES),
-                                format_func=lambda c: f"{c} — {tr(f'precision.{c}')}", key="f_prec",
+                                format_func=_labeller({c: f"{c} — {tr(f'precision.{c}')}" for c in PRECISION_CODES}), key="f_prec",
                                 placeholder=tr("choose"))
     return ProjectFilter(unit_pcode=selected, unit_level=level, sectors=tuple(chosen), year_range=year_range,
                          include_undated=include_undated, source_types=tuple(types), precisions=tuple(precisions))
@@ -178,13 +185,13 @@ def render() -> None:
         st.markdown(f"### {tr('sidebar.filters')}")
         flt = _filters(projects, funding, selected, level)
         basemap = st.selectbox(tr("map.basemap"), ["relief", "plain", "OpenStreetMap", "Satellite (Esri World Imagery)", "Topographic (OpenTopoMap)"],
-                               format_func=lambda b: tr(f"map.base.{b}") if b in ("relief", "plain") else b, key="basemap")
+                               format_func=_labeller({"relief": tr("map.base.relief"), "plain": tr("map.base.plain")}), key="basemap")
         show_settlements = st.checkbox(tr("map.layer.settlements"), value=False, key="show_settlements")
         st.markdown(f"### {tr('map.mode')}")
         from geo.unit_metrics import METRICS
 
         mode = st.selectbox(tr("map.mode"), ["markers", *METRICS], key="metric", label_visibility="collapsed",
-                            format_func=lambda m: tr("map.mode.markers") if m == "markers" else tr(f"choropleth.metric.{m}"))
+                            format_func=_labeller({"markers": tr("map.mode.markers"), **{m: tr(f"choropleth.metric.{m}") for m in METRICS}}))
         metric = None if mode == "markers" else mode
 
     if selected:
