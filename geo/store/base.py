@@ -137,14 +137,14 @@ class Transaction:
     # -- writing -----------------------------------------------------------------
     def replace(self, name: str, frame: Frame) -> None:
         """Replace a whole layer (used for reference data and imports of boundaries)."""
-        self._frames[name] = conform(frame, name)
+        self._frames[name] = _checked_keys(conform(frame, name), name)
         self._dirty.add(name)
         self._log("replace", name, "*", None, None, note=f"{len(frame)} rows")
 
     def append(self, name: str, frame: Frame) -> None:
         """Add new rows; their keys must not exist yet."""
         spec = layer_spec(name)
-        new = conform(frame, name)
+        new = _checked_keys(conform(frame, name), name)
         current = self.read(name)
         clash = set(new[spec.key].dropna()) & set(current[spec.key].dropna())
         if clash:
@@ -229,6 +229,18 @@ class Transaction:
             log = self.read(schema.AUDIT_LOG.name)
             frames[schema.AUDIT_LOG.name] = _concat(log, conform(pd.DataFrame(self._audit), schema.AUDIT_LOG.name), schema.AUDIT_LOG.name)
         return frames
+
+
+def _checked_keys(frame: Frame, name: str) -> Frame:
+    """The frame, if every row has a key and no key repeats; else :class:`StoreError`."""
+    key = layer_spec(name).key
+    keys = frame[key]
+    if keys.isna().any() or (keys.astype("string").str.strip() == "").any():
+        raise StoreError(f"Layer '{name}': {int(keys.isna().sum())} row(s) have no {key}; every row needs one.")
+    repeated = keys[keys.duplicated()].unique().tolist()
+    if repeated:
+        raise StoreError(f"Layer '{name}': {key} repeated: {', '.join(map(str, repeated[:5]))}.")
+    return frame
 
 
 def _concat(a: Frame, b: Frame, name: str) -> Frame:

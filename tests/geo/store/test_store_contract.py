@@ -106,3 +106,13 @@ def test_gpkg_backup_and_restore(gpkg_store, few_projects):
     assert len(gpkg_store.read("projects")) == 1
     gpkg_store.restore(saved)
     assert len(gpkg_store.read("projects")) == 3
+
+
+def test_rows_without_key_or_with_repeated_keys_are_refused(any_store, few_projects):
+    with pytest.raises(StoreError, match="no project_id"):
+        with any_store.transaction() as tx:
+            tx.replace("projects", few_projects.assign(project_id=["P1", None, "P3"]))
+    with pytest.raises(StoreError, match="repeated"):
+        with any_store.transaction() as tx:
+            tx.append("projects", few_projects.assign(project_id=["P1", "P1", "P3"]))
+    assert len(any_store.read("projects")) == 0
