@@ -6,6 +6,8 @@ AIMAK_STORE
     Path of the GeoPackage store (default ``var/aimak.gpkg`` in the project).
 AIMAK_DATABASE_URL
     PostgreSQL/PostGIS URL; when set, the PostGIS back end is used instead.
+AIMAK_DATABASE_SCHEMA
+    Schema inside that database (default ``aimak``), e.g. one per deployment or test run.
 AIMAK_MAX_UPLOAD_MB
     Largest upload accepted, in megabytes (default 200).
 """
@@ -46,3 +48,8 @@ def database_url() -> str | None:
     """PostGIS URL from ``AIMAK_DATABASE_URL``, or None for the GeoPackage store."""
     url = os.environ.get("AIMAK_DATABASE_URL", "").strip()
     return url or None
+
+
+def database_schema() -> str:
+    """PostGIS schema from ``AIMAK_DATABASE_SCHEMA`` (default ``aimak``)."""
+    return os.environ.get("AIMAK_DATABASE_SCHEMA", "").strip() or "aimak"

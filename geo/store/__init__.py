@@ -13,7 +13,7 @@ def open_store(path: str | None = None, database_url: str | None = None) -> Stor
     if url:
         from geo.store.postgis import PostGISStore
 
-        return PostGISStore(url)
+        return PostGISStore(url, schema=settings.database_schema())
     from geo.store.gpkg import GeoPackageStore
 
     return GeoPackageStore(path or settings.store_path())

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -63,16 +64,35 @@ def built_store(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def app_url(built_store, tmp_path_factory):
-    """The app served on the GeoPackage store (a copy, so tests may write)."""
+def _postgis_env(tmp: Path) -> dict[str, str]:
+    """A fresh PostGIS schema built from the shipped data, as environment for the app."""
+    url = os.environ.get("AIMAK_TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("AIMAK_TEST_DATABASE_URL not set: no PostGIS server for this run")
+    schema = "e2e_" + uuid.uuid4().hex[:8]
+    env = {**os.environ, "AIMAK_DATABASE_URL": url, "AIMAK_DATABASE_SCHEMA": schema}
+    subprocess.run([sys.executable, "-m", "geo", "build"], cwd=ROOT, check=True, capture_output=True, env=env)
+    return {"AIMAK_DATABASE_URL": url, "AIMAK_DATABASE_SCHEMA": schema}
+
+
+@pytest.fixture(scope="session", params=["gpkg", "postgis"])
+def app_url(request, built_store, tmp_path_factory):
+    """The app served on each back end: a copy of the GeoPackage store, or a fresh PostGIS schema."""
     tmp = tmp_path_factory.mktemp("app")
-    store = tmp / "aimak.gpkg"
-    shutil.copy2(built_store, store)
-    proc, url = start_app({"AIMAK_STORE": str(store), "AIMAK_DATABASE_URL": ""}, tmp)
+    if request.param == "gpkg":
+        store = tmp / "aimak.gpkg"
+        shutil.copy2(built_store, store)
+        env = {"AIMAK_STORE": str(store), "AIMAK_DATABASE_URL": ""}
+    else:
+        env = _postgis_env(tmp)
+    proc, url = start_app(env, tmp)
     yield url
     proc.terminate()
     proc.wait(timeout=20)
+    if request.param == "postgis":
+        from geo.store.postgis import PostGISStore
+
+        PostGISStore(env["AIMAK_DATABASE_URL"], schema=env["AIMAK_DATABASE_SCHEMA"]).drop_schema()
 
 
 @pytest.fixture(scope="session")
@@ -118,3 +138,14 @@ def page(browser):
     context.close()
 
 
+
+
+@pytest.fixture(autouse=True)
+def _screenshot_suffix(request):
+    """Screenshots of each back end are kept apart."""
+    import e2e_support
+
+    callspec = getattr(request.node, "callspec", None)
+    e2e_support.CURRENT["suffix"] = callspec.params.get("app_url", "") if callspec else ""
+    yield
+    e2e_support.CURRENT["suffix"] = ""

@@ -14,8 +14,14 @@ def map_frame(page, timeout_ms: int = 60_000):
     return frame
 
 
+#: set per test by tests/e2e/conftest.py: the back end the app runs on ("gpkg", "postgis")
+CURRENT = {"suffix": ""}
+
+
 def screenshot(page, name: str) -> Path:
+    """Save a screenshot under tests/artifacts/, named after the step and the back end."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
+    suffix = f"_{CURRENT['suffix']}" if CURRENT["suffix"] else ""
+    path = ARTIFACTS / f"{name}{suffix}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
