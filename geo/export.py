@@ -30,6 +30,8 @@ def table_for_csv(frame: pd.DataFrame) -> pd.DataFrame:
 def export_layers(store: Store, target: str | Path, fmt: str, layers: list[str] | None = None) -> list[Path]:
     """Write layers to ``target`` and return the files written.
 
+    By default every layer except the private ones (user accounts, sessions).
+
     gpkg: one file with every layer. geojson and csv: ``target`` is a folder with one
     file per layer (``<layer>.geojson`` / ``<layer>.csv``, UTF-8). Tables without
     geometry go to CSV also when GeoJSON is asked for.
@@ -37,7 +39,9 @@ def export_layers(store: Store, target: str | Path, fmt: str, layers: list[str] 
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise InputError(f"Unknown export format '{fmt}'; choose one of {', '.join(FORMATS)}.")
-    names = layers or store.layer_names()
+    from geo.auth import PRIVATE_LAYERS
+
+    names = layers or [name for name in store.layer_names() if name not in PRIVATE_LAYERS]
     target = Path(target)
     written: list[Path] = []
     if fmt == "gpkg":

@@ -59,3 +59,18 @@ def test_user_errors_exit_2_with_a_message(built, tmp_path):
     bad.write_text("not json at all")
     result = run("--store", str(built), "import-boundaries", str(bad))
     assert result.returncode == 2 and "error:" in result.stderr and "nothing.geojson" in result.stderr
+
+
+def test_export_never_includes_accounts_by_default(built, tmp_path):
+    from geo import auth
+    from geo.export import export_layers
+    from geo.store.gpkg import GeoPackageStore
+
+    store_path = tmp_path / "with_users.gpkg"
+    store_path.write_bytes(built.read_bytes())
+    store = GeoPackageStore(store_path)
+    auth.bootstrap_admin(store, "root", "a long password 123")
+    assert "users" in store.layer_names()
+    out = export_layers(store, tmp_path / "all.gpkg", "gpkg")[0]
+    layers = {name for name, _ in pyogrio.list_layers(out)}
+    assert "projects" in layers and not (layers & set(auth.PRIVATE_LAYERS))
