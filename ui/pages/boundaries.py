@@ -10,6 +10,7 @@ import streamlit as st
 from geo.errors import AimakError
 from geo.settings import MAX_UPLOAD_MB
 from ui.common import get_store, load_layer, num, tr
+from ui.downloads import download_buttons
 
 
 def render() -> None:
@@ -23,6 +24,7 @@ def render() -> None:
         tr("boundaries.source"): [sources.get(lv, tr("boundaries.not_loaded")) for lv in (1, 2, 3)],
     })
     st.dataframe(table, hide_index=True, use_container_width=True)
+    download_buttons(table, "boundary_levels", "dl_boundaries")
     if 3 not in counts.index:
         st.warning(tr("level3.missing"))
     st.markdown(tr("boundaries.howto"))

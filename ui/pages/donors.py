@@ -8,7 +8,6 @@ escaped before they reach map or SVG HTML.
 from __future__ import annotations
 
 import html
-import io
 
 import folium
 import geopandas as gpd
@@ -25,6 +24,7 @@ from layers.base_map import finish, new_map
 from layers.boundaries import unit_name
 from layers.legend import Legend, fill_swatch
 from ui.common import lang, load_layer, num, tr
+from ui.downloads import download_buttons
 
 #: Where the user's rates table is kept (the default comes from the documents).
 RATES_FILE = PROJECT_ROOT / "var" / "currency_rates.csv"
@@ -213,25 +213,10 @@ def _top_donors(links: pd.DataFrame, keep: int = 12) -> pd.DataFrame:
     return out.groupby(["stage", "source", "target", "source_kind", "target_kind", "currency"], as_index=False)["value"].sum()
 
 
-# -- downloads ------------------------------------------------------------------------------------
-
-
-def _downloads(rows: pd.DataFrame, projects: gpd.GeoDataFrame, stem: str) -> None:
-    plain = rows.drop(columns=[c for c in ("version", "updated_at", "updated_by") if c in rows.columns])
-    c1, c2, c3 = st.columns(3)
-    c1.download_button(tr("donors.download_csv"), plain.to_csv(index=False).encode("utf-8-sig"), f"{stem}.csv", "text/csv")
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        plain.to_excel(writer, index=False, sheet_name="funding")
-    c2.download_button(tr("donors.download_xlsx"), buffer.getvalue(), f"{stem}.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    geo = projects[["project_id", "geometry"]].merge(plain, on="project_id", how="inner")
-    geo = gpd.GeoDataFrame(geo.astype({c: object for c in geo.columns if c != "geometry"}), geometry="geometry", crs=4326)
-    for col in geo.columns:
-        if col != "geometry":
-            geo[col] = geo[col].where(geo[col].notna(), None)
-    c3.download_button(tr("donors.download_geojson"), geo.to_json(drop_id=True, na="null"), f"{stem}.geojson",
-                       "application/geo+json")
+def _with_project_geometry(table: pd.DataFrame, rows: pd.DataFrame, projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The shown rows table with each row's project geometry, for GeoJSON/GeoPackage downloads."""
+    geometry = rows["project_id"].map(projects.drop_duplicates("project_id").set_index("project_id").geometry)
+    return gpd.GeoDataFrame(table, geometry=geometry.to_numpy(), crs=projects.crs)
 
 
 # -- page -----------------------------------------------------------------------------------------
@@ -268,7 +253,9 @@ def render() -> None:
     st.markdown(f"**{tr('donors.projects', n=num(summary.n_projects))}**")
     st.caption(tr("donors.split_note"))
     st.subheader(tr("donors.totals"))
-    st.dataframe(totals_table(summary.totals), hide_index=True, use_container_width=True)
+    _shown = totals_table(summary.totals)
+    st.dataframe(_shown, hide_index=True, use_container_width=True)
+    download_buttons(_shown, "donor_totals", "dl_donor_totals")
 
     st.subheader(tr("donors.map"))
     currencies = [c for c in summary.by_oblast["currency"].dropna().unique()]
@@ -276,10 +263,11 @@ def render() -> None:
         map_currency = st.selectbox(tr("donors.map_currency"), currencies, key="donor_map_currency")
         st_folium(_donor_map(summary.by_oblast, summary.rows, projects, admin, map_currency),
                   height=480, use_container_width=True, key="donor_map", returned_objects=[])
-    st.dataframe(totals_table(summary.by_oblast.assign(
+    _shown = totals_table(summary.by_oblast.assign(
         oblast_pcode=summary.by_oblast["oblast_pcode"].map(
-            dict(zip(admin["pcode"], unit_name(admin, lang())))).fillna(tr("unknown")))),
-        hide_index=True, use_container_width=True)
+            dict(zip(admin["pcode"], unit_name(admin, lang())))).fillna(tr("unknown"))))
+    st.dataframe(_shown, hide_index=True, use_container_width=True)
+    download_buttons(_shown, "donor_by_oblast", "dl_donor_oblast")
 
     st.subheader(tr("donors.sankey"))
     selected = fn.select_funding(funding, donor=donor, source_type=source_type, match="exact" if donor else "contains")
@@ -293,7 +281,9 @@ def render() -> None:
         st.caption(tr("donors.no_amount"))
 
     st.subheader(tr("donors.by_sector"))
-    st.dataframe(totals_table(summary.by_sector), hide_index=True, use_container_width=True)
+    _shown = totals_table(summary.by_sector)
+    st.dataframe(_shown, hide_index=True, use_container_width=True)
+    download_buttons(_shown, "donor_by_sector", "dl_donor_sector")
     st.subheader(tr("donors.per_beneficiary"))
     st.caption(tr("donors.per_beneficiary_note"))
     per = summary.per_beneficiary.copy()
@@ -301,12 +291,15 @@ def render() -> None:
         per["amount"] = per["amount"].map(num)
         per["per_beneficiary"] = per["per_beneficiary"].map(num)
         per["sector"] = per["sector"].map(lambda s: tr(f"sector.{s}") if pd.notna(s) else tr("unknown"))
-        st.dataframe(headers(per[["project_id", "title", "sector", "currency", "amount", "beneficiaries",
-                                  "per_beneficiary", "complete"]]), hide_index=True, use_container_width=True)
+        _shown = headers(per[["project_id", "title", "sector", "currency", "amount", "beneficiaries",
+                                  "per_beneficiary", "complete"]])
+        st.dataframe(_shown, hide_index=True, use_container_width=True)
+        download_buttons(_shown, "donor_per_beneficiary", "dl_donor_per_beneficiary")
 
     st.subheader(tr("donors.table"))
     table = summary.rows[["project_id", "title", "village", "source_name", "source_type", "amount_resolved",
                           "currency_resolved", "share_pct", "amount_basis"]].copy()
     table["amount_basis"] = table["amount_basis"].map(lambda b: tr(f"amount_basis.{b}"))
-    st.dataframe(headers(table), hide_index=True, use_container_width=True)
-    _downloads(summary.rows, projects, "aimak_funding")
+    _shown = headers(table)
+    st.dataframe(_shown, hide_index=True, use_container_width=True)
+    download_buttons(_with_project_geometry(_shown, summary.rows, projects), "aimak_funding", "dl_donor_rows")

@@ -13,6 +13,7 @@ from layers.boundaries import unit_name
 from layers.map_view import MapContext, build_map, child_units, prepare_units
 from layers.project_text import popup_table
 from ui.common import get_store, lang, load_layer, num, tr
+from ui.downloads import download_buttons
 from ui.state import selected_unit, set_selected_unit
 
 _ID = re.compile(r"ID: (\S+)")
@@ -167,6 +168,7 @@ def _project_details(project_id: str) -> None:
     if len(funding):
         st.markdown(f"**{tr('funding.title')}**")
         st.dataframe(funding, hide_index=True, use_container_width=True)
+        download_buttons(funding, f"project_{project_id}_funding", "dl_project_funding")
 
 
 def render() -> None:
@@ -208,6 +210,8 @@ def render() -> None:
     result = st_folium(fmap, height=620, use_container_width=True, key=f"map_{selected}",
                        returned_objects=["last_object_clicked_popup", "last_active_drawing"])
 
+    with st.expander(tr("download.projects_shown")):
+        download_buttons(filter_projects(projects, funding, flt), "projects_shown", "dl_map_projects")
     clicked = (result or {}).get("last_active_drawing") or {}
     pcode = (clicked.get("properties") or {}).get("pcode")
     if pcode and pcode != selected and pcode in set(admin["pcode"]):

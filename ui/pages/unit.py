@@ -11,6 +11,7 @@ import html
 
 import altair as alt
 import folium
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -23,6 +24,7 @@ from layers.base_map import finish, new_map
 from layers.boundaries import unit_name
 from layers.legend import Legend
 from ui.common import lang, load_layer, num, tr
+from ui.downloads import download_buttons
 from ui.pages.donors import currency_controls, headers, totals_table
 from ui.state import selected_unit
 
@@ -75,8 +77,9 @@ def _funds(fund_unit: pd.DataFrame, proj_unit: pd.DataFrame, rates) -> None:
             ).properties(height=260),
             use_container_width=True,
         )
-    st.dataframe(totals_table(fn.totals(fund_unit, proj_unit, "source_type", rates=rates)), hide_index=True,
-                 use_container_width=True)
+    _shown = totals_table(fn.totals(fund_unit, proj_unit, "source_type", rates=rates))
+    st.dataframe(_shown, hide_index=True, use_container_width=True)
+    download_buttons(_shown, "unit_funds_by_source", "dl_unit_funds")
 
 
 def _percent(share) -> str:
@@ -106,6 +109,7 @@ def _beneficiaries(proj_unit: pd.DataFrame, benef: pd.DataFrame, level: int, cod
         table[m] = table[m].map(num)
     table = headers(table).rename(columns={m: tr(f"beneficiaries.{m}") for m in ben.MEASURES})
     st.dataframe(table, hide_index=True, use_container_width=True)
+    download_buttons(table, "unit_beneficiaries", "dl_unit_beneficiaries")
 
 
 def _priorities(code: str, name: str, level: int, projects: pd.DataFrame) -> None:
@@ -122,13 +126,17 @@ def _priorities(code: str, name: str, level: int, projects: pd.DataFrame) -> Non
         st.markdown(f"**{html.escape(str(unit_label))}**")
         table = prio.priorities_by_year(part)
         table = table.astype("string").fillna("—").rename_axis(columns=tr("col.year"))
-        st.dataframe(table.rename_axis(tr("col.priority")), use_container_width=True)
+        _shown = table.rename_axis(tr("col.priority"))
+        st.dataframe(_shown, use_container_width=True)
+        download_buttons(_shown, f"priorities_{code}", f"dl_prio_{code}_{unit_label}", index=True)
         matched = prio.match_projects(part, projects)
         latest = matched[matched["year"] == matched["year"].max()][["priority", "rank", "n_projects", "project_ids", "source_ref"]]
         st.caption(tr("unit.priorities_matched", year=str(matched["year"].max())))
-        st.dataframe(latest.rename(columns={"priority": tr("col.priority"), "rank": tr("col.rank"),
+        _shown = latest.rename(columns={"priority": tr("col.priority"), "rank": tr("col.rank"),
                                             "n_projects": tr("col.n_projects"), "project_ids": tr("col.project_id"),
-                                            "source_ref": tr("col.source_ref")}), hide_index=True, use_container_width=True)
+                                            "source_ref": tr("col.source_ref")})
+        st.dataframe(_shown, hide_index=True, use_container_width=True)
+        download_buttons(_shown, f"priorities_{code}_matched", f"dl_prio_matched_{code}_{unit_label}")
     with st.expander(tr("unit.priorities_add")):
         with st.form("add_priority", clear_on_submit=True):
             unit_text = st.text_input(tr("unit.priority_unit"), value=name if level == 3 else "")
@@ -165,9 +173,11 @@ def _coverage(settlements, projects, level: int, code: str) -> None:
     long["distance_km"] = (long["distance_m"] / 1000).map(lambda v: num(v, 1))
     long["sector"] = long["sector"].map(lambda s: tr(f"sector.{s}"))
     long["imprecise_within"] = long["imprecise_within"].map(lambda v: tr("coverage.check") if v else "")
-    st.dataframe(long[["settlement", "sector", "distance_km", "imprecise_within"]].rename(columns={
+    _shown = long[["settlement", "sector", "distance_km", "imprecise_within"]].rename(columns={
         "settlement": tr("col.settlement"), "sector": tr("col.sector"), "distance_km": tr("col.distance_km"),
-        "imprecise_within": tr("coverage.imprecise")}), hide_index=True, use_container_width=True)
+        "imprecise_within": tr("coverage.imprecise")})
+    st.dataframe(_shown, hide_index=True, use_container_width=True)
+    download_buttons(_shown, f"coverage_gaps_{code}", "dl_coverage")
     fmap = new_map(basemap="plain", relief_name=tr("map.base.relief"), plain_name=tr("map.base.plain"))
     group = folium.FeatureGroup(name=tr("coverage.title"))
     for label, point, count in zip(names, gaps.geometry, gaps["gap_count"]):
@@ -210,8 +220,11 @@ def render() -> None:
     if len(proj_unit):
         table = proj_unit[["project_id", "title", "sector", "year_start", "year_end", "village"]].copy()
         table["sector"] = table["sector"].map(lambda s: tr(f"sector.{s}") if pd.notna(s) else tr("unknown"))
-        st.dataframe(headers(table).rename(columns={"year_start": tr("unit.year_start"), "year_end": tr("unit.year_end")}),
-                     hide_index=True, use_container_width=True)
+        _shown = headers(table).rename(columns={"year_start": tr("unit.year_start"), "year_end": tr("unit.year_end")})
+        st.dataframe(_shown, hide_index=True, use_container_width=True)
+        download_buttons(
+            gpd.GeoDataFrame(_shown, geometry=proj_unit.geometry.to_numpy(), crs=proj_unit.crs),
+            f"unit_{code}_projects", "dl_unit_projects")
     fund_unit = funding[funding["project_id"].isin(proj_unit["project_id"])]
     _funds(fund_unit, proj_unit, rates)
     _beneficiaries(proj_unit, benef, level, code, admin, settlements)
