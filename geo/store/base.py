@@ -124,20 +124,26 @@ class Transaction:
         self.store = store
         self.user = user
         self._frames: dict[str, Frame] = {}
+        self._snapshots: dict[str, Frame] = {}
+        self._replaced: set[str] = set()
         self._dirty: set[str] = set()
         self._audit: list[dict] = []
+        #: the store's revision when the transaction began (see Store._commit_transaction)
+        self.base_revision = store.revision()
 
     # -- reading -----------------------------------------------------------------
     def read(self, name: str) -> Frame:
         """The layer as it stands inside this transaction."""
         if name not in self._frames:
             self._frames[name] = self.store.read(name)
+            self._snapshots[name] = self._frames[name]
         return self._frames[name]
 
     # -- writing -----------------------------------------------------------------
     def replace(self, name: str, frame: Frame) -> None:
         """Replace a whole layer (used for reference data and imports of boundaries)."""
         self._frames[name] = _checked_keys(conform(frame, name), name)
+        self._replaced.add(name)
         self._dirty.add(name)
         self._log("replace", name, "*", None, None, note=f"{len(frame)} rows")
 
@@ -222,13 +228,63 @@ class Transaction:
         })
 
     # -- ending ------------------------------------------------------------------
+    def rebased_frames(self, current: "Store") -> dict[str, Frame]:
+        """The changed layers re-applied on top of what ``current`` holds now.
+
+        Used when the store changed after this transaction began (another user or
+        process saved meanwhile): rows this transaction added, changed or deleted are
+        applied to the current rows, so the other changes are kept. A row both changed
+        raises :class:`StaleVersionError`. Whole-layer replacements win as they are.
+        """
+        frames = self.changed_frames()
+        out = {}
+        for name, ours in frames.items():
+            if name in self._replaced or name not in self._snapshots:
+                out[name] = ours
+                continue
+            out[name] = rebase(name, ours, self._snapshots[name], current.read(name))
+        return out
+
     def changed_frames(self) -> dict[str, Frame]:
         """Every layer this transaction changed, with the audit log appended to."""
         frames = {name: self._frames[name] for name in self._dirty}
         if self._audit:
-            log = self.read(schema.AUDIT_LOG.name)
+            log = self._frames[schema.AUDIT_LOG.name] if schema.AUDIT_LOG.name in self._dirty else self.read(schema.AUDIT_LOG.name)
             frames[schema.AUDIT_LOG.name] = _concat(log, conform(pd.DataFrame(self._audit), schema.AUDIT_LOG.name), schema.AUDIT_LOG.name)
         return frames
+
+
+def _row_hashes(frame: Frame, key: str) -> pd.Series:
+    """A hash per row (geometry as WKB), indexed by the row's key."""
+    data = pd.DataFrame(frame).copy()
+    if "geometry" in data.columns:
+        data["geometry"] = gpd.GeoSeries(data["geometry"]).to_wkb(hex=True)
+    data = data.astype("string").fillna("<NA>")
+    data = data.reindex(sorted(data.columns), axis=1)
+    return pd.Series(pd.util.hash_pandas_object(data, index=False).values, index=data[key].values)
+
+
+def rebase(name: str, ours: Frame, snapshot: Frame, current: Frame) -> Frame:
+    """Apply the row changes ``snapshot`` → ``ours`` to ``current`` (see Transaction.rebased_frames)."""
+    key = layer_spec(name).key
+    snap, mine, now = _row_hashes(snapshot, key), _row_hashes(ours, key), _row_hashes(current, key)
+    added = mine.index.difference(snap.index)
+    deleted = snap.index.difference(mine.index)
+    both = mine.index.intersection(snap.index)
+    changed = both[(mine[both] != snap[both]).to_numpy()]
+    touched = changed.append(deleted)
+    moved = [k for k in touched if k not in now.index or now[k] != snap[k]]
+    if moved:
+        raise StaleVersionError(
+            f"{name} {', '.join(map(str, moved[:5]))} changed after you opened it; your save was refused "
+            "and the other change is kept. Reload and edit again."
+        )
+    clash = added.intersection(now.index)
+    if len(clash):
+        raise StaleVersionError(f"{name} {', '.join(map(str, clash[:5]))} was added meanwhile by someone else.")
+    keep = current[~current[key].isin(touched)]
+    new_rows = ours[ours[key].isin(changed.append(added))]
+    return _concat(keep, new_rows, name)
 
 
 def _checked_keys(frame: Frame, name: str) -> Frame:
@@ -300,6 +356,10 @@ class Store(ABC):
         """Stage changes; they are stored together when the block ends without error."""
         tx = Transaction(self, user)
         yield tx
+        self._commit_transaction(tx)
+
+    def _commit_transaction(self, tx: Transaction) -> None:
+        """Store a finished transaction (back ends may check for concurrent changes here)."""
         frames = tx.changed_frames()
         if frames:
             self._commit(frames)

@@ -37,7 +37,8 @@ def _writable(frame: Frame) -> Frame:
         elif dtype == "Float64":
             out[col] = out[col].astype(float)
         elif dtype == "boolean":
-            out[col] = out[col].astype(object).where(out[col].notna(), None)
+            # as Python objects GDAL would store the text "True"; keep them numbers (1/0, empty unknown)
+            out[col] = out[col].astype("Float64").astype(float) if out[col].isna().any() else out[col].astype(bool)
     return out
 
 
@@ -82,32 +83,47 @@ class GeoPackageStore(Store):
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def _commit_transaction(self, tx) -> None:
+        """Under the writer lock: if someone saved since ``tx`` began, re-apply its row
+        changes on the current data (a row changed by both is refused), then write."""
+        with self._lock():
+            if self.revision() == tx.base_revision:
+                frames = tx.changed_frames()
+            else:
+                frames = tx.rebased_frames(self)
+            if frames:
+                self._write(frames)
+
     def _commit(self, frames: dict[str, Frame]) -> None:
         with self._lock():
-            fd, tmp_name = tempfile.mkstemp(prefix=".aimak-", suffix=".gpkg", dir=self.path.parent)
-            os.close(fd)
-            tmp = Path(tmp_name)
-            try:
-                if self.path.exists():
-                    shutil.copy2(self.path, tmp)
-                else:
-                    tmp.unlink()
-                for name, frame in frames.items():
-                    spec = layer_spec(name)
-                    data = _writable(frame)
-                    if spec.geometry is None:
-                        data = pd.DataFrame(data)
-                    pyogrio.write_dataframe(
-                        data, tmp, layer=name, driver="GPKG",
-                        geometry_type=None if spec.geometry is None else spec.geometry,
-                        promote_to_multi=spec.geometry in ("MultiPolygon", "MultiLineString"),
-                    )
-                with open(tmp, "rb+") as handle:
-                    os.fsync(handle.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
+            self._write(frames)
+
+    def _write(self, frames: dict[str, Frame]) -> None:
+        """Copy, write the layers into the copy, swap it in (caller holds the lock)."""
+        fd, tmp_name = tempfile.mkstemp(prefix=".aimak-", suffix=".gpkg", dir=self.path.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            if self.path.exists():
+                shutil.copy2(self.path, tmp)
+            else:
+                tmp.unlink()
+            for name, frame in frames.items():
+                spec = layer_spec(name)
+                data = _writable(frame)
+                if spec.geometry is None:
+                    data = pd.DataFrame(data)
+                pyogrio.write_dataframe(
+                    data, tmp, layer=name, driver="GPKG",
+                    geometry_type=None if spec.geometry is None else spec.geometry,
+                    promote_to_multi=spec.geometry in ("MultiPolygon", "MultiLineString"),
+                )
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     def backup(self, folder: str | os.PathLike | None = None) -> Path:
         """Copy the store to ``<store>.backups/<UTC time>.gpkg`` and return that path."""

@@ -116,3 +116,35 @@ def test_rows_without_key_or_with_repeated_keys_are_refused(any_store, few_proje
         with any_store.transaction() as tx:
             tx.append("projects", few_projects.assign(project_id=["P1", "P1", "P3"]))
     assert len(any_store.read("projects")) == 0
+
+
+def test_concurrent_saves_of_different_rows_both_survive(any_store, few_projects):
+    from geo.store import open_store  # noqa: F401  (a second handle on the same store)
+
+    with any_store.transaction() as tx:
+        tx.append("projects", few_projects)
+    other = type(any_store).__new__(type(any_store))
+    other.__dict__.update(any_store.__dict__)  # same back end, same place: a second "process"
+    with any_store.transaction("a") as tx_a:
+        row_a = tx_a.read("projects").query("project_id == 'P1'").assign(title="A edits P1")
+        with other.transaction("b") as tx_b:  # b saves first, while a is still editing
+            tx_b.update("projects", tx_b.read("projects").query("project_id == 'P2'").assign(title="B edits P2"))
+        tx_a.update("projects", row_a)
+    titles = any_store.read("projects").set_index("project_id")["title"]
+    assert titles["P1"] == "A edits P1" and titles["P2"] == "B edits P2"
+    log = any_store.read("audit_log")
+    assert set(log.loc[log["action"] == "update", "user"]) == {"a", "b"}
+
+
+def test_concurrent_saves_of_the_same_row_refuse_the_second(any_store, few_projects):
+    with any_store.transaction() as tx:
+        tx.append("projects", few_projects)
+    other = type(any_store).__new__(type(any_store))
+    other.__dict__.update(any_store.__dict__)
+    with pytest.raises(StaleVersionError):
+        with any_store.transaction("a") as tx_a:
+            row_a = tx_a.read("projects").query("project_id == 'P1'").assign(title="A")
+            with other.transaction("b") as tx_b:
+                tx_b.update("projects", tx_b.read("projects").query("project_id == 'P1'").assign(title="B"))
+            tx_a.update("projects", row_a)
+    assert any_store.read("projects").set_index("project_id").loc["P1", "title"] == "B"
