@@ -7,7 +7,9 @@ escaped before they reach map or SVG HTML.
 """
 from __future__ import annotations
 
+import base64
 import html
+import re
 
 import folium
 import geopandas as gpd
@@ -30,6 +32,9 @@ from ui.downloads import download_buttons
 RATES_FILE = PROJECT_ROOT / "var" / "currency_rates.csv"
 
 _BLUES = ("#deebf7", "#9ecae1", "#4292c6", "#2171b5", "#08306b")
+_NO_DATA = "#d9d9d9"
+_PROJECT_DOT = ('<span style="display:inline-block;width:11px;height:11px;border-radius:50%;background:#d7301f;'
+                'border:1px solid #444;vertical-align:middle"></span>')
 
 #: Column → message key for the tables shown on this page and the unit page.
 HEADERS = {
@@ -48,6 +53,93 @@ def headers(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns={c: tr(HEADERS[c]) for c in frame.columns if c in HEADERS})
 
 
+def msg_or_raw(key: str, raw) -> str:
+    """The message ``key`` when the catalogues have it, else the raw value; missing → "unknown"."""
+    if raw is None or (not isinstance(raw, str) and pd.isna(raw)):
+        return tr("unknown")
+    text = tr(key)
+    return str(raw) if text == key else text
+
+
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:=")
+
+
+def md_escape(value) -> str:
+    """Text from data made safe for Markdown: every Markdown punctuation mark escaped."""
+    text = "—" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+
+
+def text_or_dash(series: pd.Series) -> pd.Series:
+    """Data text as it is, a dash where missing (instead of "None"/"<NA>")."""
+    return series.astype("object").where(series.notna(), "—").astype(str)
+
+
+def year_text(series: pd.Series) -> pd.Series:
+    """Years as plain digits (no thousands separator), a dash where unknown."""
+    return series.map(lambda v: str(int(v)) if pd.notna(v) else "—")
+
+
+#: ``split_rule`` sentences of :mod:`geo.funding` → message key (fixed sentences).
+_SPLIT_FIXED = {
+    fn.NOT_SPLIT_RULE: "split.not_split",
+    "one location: whole amount": "split.single",
+    "per-location percentage": "split.percentage",
+    "per-location percentage where given, the rest split equally": "split.percentage_rest_equal",
+    "no location recorded: whole amount without a place": "split.no_location",
+}
+#: The sentences with numbers in them: pattern → message key (named groups become fields).
+_SPLIT_PATTERNS = (
+    (re.compile(r"^per-location percentages rescaled to 100% \(they add up to (?P<pct>[\d.]+)%\)$"), "split.percentage_rescaled"),
+    (re.compile(r"^equal split across (?P<n>\d+) locations \(AidData method\)$"), "split.equal"),
+    (re.compile(r"^equal split across (?P<n>\d+) locations \(the given percentages add up to (?P<pct>[\d.]+)%\)$"),
+     "split.equal_bad_percentages"),
+)
+
+
+def split_rule_text(value) -> str:
+    """A ``split_rule`` from :mod:`geo.funding` (one sentence or several joined by "; ") in the chosen language."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)) or not str(value).strip():
+        return "—"
+    parts = []
+    for part in str(value).split("; "):
+        if part in _SPLIT_FIXED:
+            parts.append(tr(_SPLIT_FIXED[part]))
+            continue
+        for pattern, key in _SPLIT_PATTERNS:
+            match = pattern.match(part)
+            if match:
+                fields = {k: num(float(v), 0 if float(v).is_integer() else 1) for k, v in match.groupdict().items()}
+                parts.append(tr(key, **fields))
+                break
+        else:
+            parts.append(part)
+    return "; ".join(parts)
+
+
+_RATE = re.compile(r"^(?P<cur>[A-Z]{3}) 1 = (?P<rate>[\d.]+) (?P<to>[A-Z]{3}) \((?P<date>.*)\)$")
+
+
+def rates_used_text(value) -> str:
+    """``rates_used`` of :func:`geo.funding.totals` ("USD 1 = 38.5 KGS (2006)"; several joined by "; ")
+    with the number and the missing-date words in the chosen language."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)) or not str(value).strip():
+        return "—"
+    parts = []
+    for part in str(value).split("; "):
+        match = _RATE.match(part)
+        if not match:
+            parts.append(part)
+            continue
+        rate = float(match["rate"])
+        date = match["date"].strip()
+        date = tr("donors.rate_date_unknown") if date in ("", "date not stated") else date
+        decimals = len(f"{rate:.6f}".rstrip("0").split(".")[1])  # as many as the rate has: 38.5, 0.011
+        parts.append(tr("donors.rate_text", currency=match["cur"], rate=num(rate, decimals),
+                        to=match["to"], date=date))
+    return "; ".join(parts)
+
+
 def rates_table() -> pd.DataFrame:
     """The user's saved rates, or the documents' default."""
     try:
@@ -59,12 +151,15 @@ def rates_table() -> pd.DataFrame:
 
 def currency_controls(key: str) -> pd.DataFrame | None:
     """Radio 'keep separate / convert to KGS' and the editable rates; returns the rates or None."""
-    mode = st.radio(tr("donors.currency_mode"), ["separate", "kgs"], key=f"{key}_cur",
-                    format_func=lambda m: tr("donors.keep_separate") if m == "separate" else tr("donors.convert_kgs"))
+    modes = {"separate": tr("donors.keep_separate"), "kgs": tr("donors.convert_kgs")}
+    mode = st.radio(tr("donors.currency_mode"), list(modes), key=f"{key}_cur", format_func=modes.get)
     rates = rates_table()
     with st.expander(tr("donors.rates")):
         st.caption(tr("donors.rates_note"))
-        edited = st.data_editor(rates, num_rows="dynamic", hide_index=True, key=f"{key}_rates_editor")
+        edited = st.data_editor(
+            _default_texts_translated(rates), num_rows="dynamic", hide_index=True, key=f"{key}_rates_editor",
+            column_config={c: st.column_config.Column(tr(f"rates.col.{c}")) for c in currency.RATE_COLUMNS},
+        )
         if st.button(tr("donors.rates_save"), key=f"{key}_rates_save"):
             try:
                 currency.save_rates(edited, RATES_FILE)
@@ -75,16 +170,44 @@ def currency_controls(key: str) -> pd.DataFrame | None:
     return rates if mode == "kgs" else None
 
 
+def _default_texts_translated(rates: pd.DataFrame) -> pd.DataFrame:
+    """The rates table with the documents' default notes and sources in the chosen language.
+
+    Only texts equal to :func:`geo.currency.default_rates` are replaced; anything a
+    user typed stays as typed.
+    """
+    out = rates.copy()
+    defaults = currency.default_rates().set_index("currency")
+    for col in ("source", "note"):
+        for i, (cur, text) in enumerate(zip(out["currency"], out[col])):
+            if cur in defaults.index and pd.notna(text) and text and text == defaults.loc[cur, col]:
+                out.loc[out.index[i], col] = tr(f"rates.{col}.{cur}")
+    return out
+
+
 def totals_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """A totals frame ready to show: formatted amounts, translated headers."""
+    """A totals frame ready to show: formatted amounts, translated codes and headers."""
     out = frame.drop(columns=[c for c in ("n_rows", "n_with_amount", "n_from_share", "converted") if c in frame.columns]).copy()
     out["amount"] = out["amount"].map(num)
-    if "split_rule" in out.columns and (out["split_rule"] == fn.NOT_SPLIT_RULE).all():
-        out = out.drop(columns="split_rule")  # the page caption states the rule
+    if "split_rule" in out.columns:
+        if (out["split_rule"] == fn.NOT_SPLIT_RULE).all():
+            out = out.drop(columns="split_rule")  # the page caption states the rule
+        else:
+            out["split_rule"] = out["split_rule"].map(split_rule_text)
+    if "rates_used" in out.columns:
+        if out["rates_used"].fillna("").eq("").all():
+            out = out.drop(columns="rates_used")  # nothing was converted
+        else:
+            out["rates_used"] = out["rates_used"].map(rates_used_text)
     if "source_type" in out.columns:
-        out["source_type"] = out["source_type"].map(lambda s: tr(f"source_type.{s}") if pd.notna(s) else tr("unknown"))
+        out["source_type"] = out["source_type"].map(lambda s: msg_or_raw(f"source_type.{s}", s))
     if "sector" in out.columns:
-        out["sector"] = out["sector"].map(lambda s: tr(f"sector.{s}") if pd.notna(s) else tr("unknown"))
+        out["sector"] = out["sector"].map(lambda s: msg_or_raw(f"sector.{s}", s))
+    if "year" in out.columns:
+        out["year"] = year_text(out["year"])
+    for col in ("currency", "oblast_pcode"):
+        if col in out.columns:
+            out[col] = text_or_dash(out[col])
     return headers(out)
 
 
@@ -117,8 +240,8 @@ def _donor_map(by_oblast: pd.DataFrame, rows: pd.DataFrame, projects: gpd.GeoDat
     def style(feature):
         cls = feature["properties"]["cls"]
         if cls < 0:
-            return {"color": "#666", "weight": 1, "fillColor": "#cccccc", "fillOpacity": 0.25, "dashArray": "3 3"}
-        return {"color": "#444", "weight": 1, "fillColor": _BLUES[min(cls, 4)], "fillOpacity": 0.7}
+            return {"color": "#666", "weight": 1, "fillColor": _NO_DATA, "fillOpacity": 0.35, "dashArray": "3 3"}
+        return {"color": "#444", "weight": 1, "fillColor": _BLUES[min(cls, 4)], "fillOpacity": 0.75}
 
     folium.GeoJson(data.to_json(drop_id=True), name=tr("donors.map"), style_function=style,
                    tooltip=folium.GeoJsonTooltip(fields=["label", "shown"], aliases=["", ""])).add_to(fmap)
@@ -128,14 +251,21 @@ def _donor_map(by_oblast: pd.DataFrame, rows: pd.DataFrame, projects: gpd.GeoDat
     for pid, title, point in zip(located["project_id"], located["title"], points):
         mine = rows[rows["project_id"] == pid]
         amounts_text = "; ".join(f"{num(a)} {c}" for a, c in zip(mine["amount_resolved"], mine["currency_resolved"]) if pd.notna(a))
-        tip = f"{title} — {amounts_text or tr('donors.no_amount')}"
+        tip = f"{title} — {amounts_text or tr('donors.no_amount')}"  # escaped below
         folium.CircleMarker([point.y, point.x], radius=6, color="#d7301f", fill=True, fill_opacity=0.8, weight=1,
                             tooltip=html.escape(tip)).add_to(group)
     group.add_to(fmap)
-    bounds = [0.0, *edges]
-    entries = [(fill_swatch(_BLUES[i]), f"≥ {num(bounds[i])}") for i in range(len(bounds))]
-    entries.append((fill_swatch("#ccc", hatched=True), tr("donors.no_amount")))
-    Legend(tr("donors.legend", currency=map_currency), entries, note=tr("donors.split_note")).add_to(fmap)
+    known = oblasts["value"].dropna()
+    entries = []
+    if len(known):
+        lows = [float(known.min()), *edges]
+        highs = [*edges, float(known.max())]
+        entries = [(fill_swatch(_BLUES[min(i, 4)]), f"{num(lo)} – {num(hi)}" if lo != hi else num(lo))
+                   for i, (lo, hi) in enumerate(zip(lows, highs))]
+    entries.append((fill_swatch(_NO_DATA), tr("donors.no_amount")))
+    entries.append((_PROJECT_DOT, tr("map.layer.projects")))
+    Legend(tr("donors.legend", currency=map_currency), entries, note=tr("donors.map_note"),
+           position="top:10px; left:54px").add_to(fmap)
     return finish(fmap)
 
 
@@ -158,7 +288,8 @@ def sankey_svg(links: pd.DataFrame, width: int = 900, height: int = 440) -> str:
     scale = min((height - gap * (counts[c] + 1)) / totals[c] for c in columns if totals[c] > 0)
     xs = {c: pad_x + i * (width - 2 * pad_x - node_w) / 2 for c, i in columns.items()}
     y_of: dict[tuple[str, str], float] = {}
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">']
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+             'font-family="sans-serif" font-size="11">']
     for c in columns:
         y = gap
         for key in sorted((k for k in nodes if k[0] == c), key=lambda k: -nodes[k]):
@@ -222,6 +353,32 @@ def _with_project_geometry(table: pd.DataFrame, rows: pd.DataFrame, projects: gp
 # -- page -----------------------------------------------------------------------------------------
 
 
+def _pick_donor(funding: pd.DataFrame) -> str | None:
+    """The donor chosen in the sidebar; ``?donor=NAME`` in the URL preselects one (shareable)."""
+    names = sorted(funding["source_name"].dropna().unique())
+    if not names:
+        return None
+    wanted = st.query_params.get("donor")
+    if wanted and wanted in names and "donor_name" not in st.session_state:
+        st.session_state["donor_name"] = wanted
+    donor = st.selectbox(tr("donors.donor"), names, key="donor_name")
+    if donor and st.query_params.get("donor") != donor:
+        st.query_params["donor"] = donor
+    return donor
+
+
+def _rows_table(rows: pd.DataFrame) -> pd.DataFrame:
+    table = rows[["project_id", "title", "village", "source_name", "source_type", "amount_resolved",
+                  "currency_resolved", "share_pct", "amount_basis"]].copy()
+    table["source_type"] = table["source_type"].map(lambda s: msg_or_raw(f"source_type.{s}", s))
+    table["amount_basis"] = table["amount_basis"].map(lambda b: msg_or_raw(f"amount_basis.{b}", b))
+    table["amount_resolved"] = table["amount_resolved"].map(num)
+    table["share_pct"] = table["share_pct"].map(lambda v: num(v, 0 if pd.isna(v) or float(v).is_integer() else 1))
+    for col in ("project_id", "title", "village", "source_name", "currency_resolved"):
+        table[col] = text_or_dash(table[col])
+    return headers(table)
+
+
 def render() -> None:
     projects = load_layer("projects")
     funding = load_layer("funding")
@@ -230,16 +387,15 @@ def render() -> None:
     st.title(tr("page.donors"))
 
     with st.sidebar:
-        mode = st.radio(tr("donors.pick_by"), ["donor", "type"], key="donor_mode",
-                        format_func=lambda m: tr("donors.by_donor") if m == "donor" else tr("donors.by_type"))
+        modes = {"donor": tr("donors.by_donor"), "type": tr("donors.by_type")}
+        mode = st.radio(tr("donors.pick_by"), list(modes), key="donor_mode", format_func=modes.get)
         if mode == "donor":
-            names = sorted(funding["source_name"].dropna().unique())
-            donor = st.selectbox(tr("donors.donor"), names, key="donor_name") if names else None
+            donor = _pick_donor(funding)
             source_type = None
         else:
             donor = None
-            source_type = st.selectbox(tr("donors.source_type"), list(FUNDING_SOURCE_TYPES), key="donor_type",
-                                       format_func=lambda s: tr(f"source_type.{s}"))
+            types = {s: msg_or_raw(f"source_type.{s}", s) for s in FUNDING_SOURCE_TYPES}
+            source_type = st.selectbox(tr("donors.source_type"), list(types), key="donor_type", format_func=types.get)
         rates = currency_controls("donors")
 
     if donor is None and source_type is None:
@@ -247,14 +403,18 @@ def render() -> None:
         return
     summary = fn.donor_summary(funding, projects, beneficiaries, donor=donor, source_type=source_type,
                                match="exact" if donor else "contains", rates=rates)
+    st.header(md_escape(donor) if donor else msg_or_raw(f"source_type.{source_type}", source_type))
     if summary.rows.empty:
         st.info(tr("donors.none"))
         return
     st.markdown(f"**{tr('donors.projects', n=num(summary.n_projects))}**")
     st.caption(tr("donors.split_note"))
+    if rates is not None:
+        st.caption(tr("donors.converted_note"))
+
     st.subheader(tr("donors.totals"))
     _shown = totals_table(summary.totals)
-    st.dataframe(_shown, hide_index=True, use_container_width=True)
+    st.dataframe(_shown, hide_index=True, width="stretch")
     download_buttons(_shown, "donor_totals", "dl_donor_totals")
 
     st.subheader(tr("donors.map"))
@@ -263,10 +423,12 @@ def render() -> None:
         map_currency = st.selectbox(tr("donors.map_currency"), currencies, key="donor_map_currency")
         st_folium(_donor_map(summary.by_oblast, summary.rows, projects, admin, map_currency),
                   height=480, use_container_width=True, key="donor_map", returned_objects=[])
+    else:
+        st.caption(tr("donors.no_amount"))
+    names = dict(zip(admin["pcode"], unit_name(admin, lang())))
     _shown = totals_table(summary.by_oblast.assign(
-        oblast_pcode=summary.by_oblast["oblast_pcode"].map(
-            dict(zip(admin["pcode"], unit_name(admin, lang())))).fillna(tr("unknown"))))
-    st.dataframe(_shown, hide_index=True, use_container_width=True)
+        oblast_pcode=summary.by_oblast["oblast_pcode"].map(names).fillna(tr("unknown"))))
+    st.dataframe(_shown, hide_index=True, width="stretch")
     download_buttons(_shown, "donor_by_oblast", "dl_donor_oblast")
 
     st.subheader(tr("donors.sankey"))
@@ -276,30 +438,33 @@ def render() -> None:
         by_value = links.groupby("currency")["value"].sum().sort_values(ascending=False)
         shown = by_value.index[0]
         st.caption(tr("donors.sankey_currency", currency=shown))
-        st.html(sankey_svg(_top_donors(_labelled(links[links["currency"] == shown]))))
+        # st.html sanitises SVG away. As a data: URL the SVG gets an iframe of its own origin (no access to
+        # the app) and keeps its <title> tooltips; every label in it is escaped by sankey_svg.
+        svg = sankey_svg(_top_donors(_labelled(links[links["currency"] == shown])))
+        st.iframe("data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii"), height=450)
     else:
         st.caption(tr("donors.no_amount"))
 
     st.subheader(tr("donors.by_sector"))
     _shown = totals_table(summary.by_sector)
-    st.dataframe(_shown, hide_index=True, use_container_width=True)
+    st.dataframe(_shown, hide_index=True, width="stretch")
     download_buttons(_shown, "donor_by_sector", "dl_donor_sector")
     st.subheader(tr("donors.per_beneficiary"))
     st.caption(tr("donors.per_beneficiary_note"))
     per = summary.per_beneficiary.copy()
     if len(per):
-        per["amount"] = per["amount"].map(num)
-        per["per_beneficiary"] = per["per_beneficiary"].map(num)
-        per["sector"] = per["sector"].map(lambda s: tr(f"sector.{s}") if pd.notna(s) else tr("unknown"))
+        for col in ("amount", "beneficiaries"):
+            per[col] = per[col].map(num)
+        # small figures keep two decimals (1 300 USD / 369 people = 3.52, not 4)
+        per["per_beneficiary"] = per["per_beneficiary"].map(lambda v: num(v, 2 if pd.notna(v) and abs(v) < 100 else 0))
+        per["sector"] = per["sector"].map(lambda s: msg_or_raw(f"sector.{s}", s))
+        per["currency"] = text_or_dash(per["currency"])
         _shown = headers(per[["project_id", "title", "sector", "currency", "amount", "beneficiaries",
                                   "per_beneficiary", "complete"]])
-        st.dataframe(_shown, hide_index=True, use_container_width=True)
+        st.dataframe(_shown, hide_index=True, width="stretch")
         download_buttons(_shown, "donor_per_beneficiary", "dl_donor_per_beneficiary")
 
     st.subheader(tr("donors.table"))
-    table = summary.rows[["project_id", "title", "village", "source_name", "source_type", "amount_resolved",
-                          "currency_resolved", "share_pct", "amount_basis"]].copy()
-    table["amount_basis"] = table["amount_basis"].map(lambda b: tr(f"amount_basis.{b}"))
-    _shown = headers(table)
-    st.dataframe(_shown, hide_index=True, use_container_width=True)
+    _shown = _rows_table(summary.rows)
+    st.dataframe(_shown, hide_index=True, width="stretch")
     download_buttons(_with_project_geometry(_shown, summary.rows, projects), "aimak_funding", "dl_donor_rows")

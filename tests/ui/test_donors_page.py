@@ -1,0 +1,148 @@
+"""Donor page (issue 4) in Streamlit's AppTest: one donor's projects, three languages, conversion."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from geo import i18n
+
+ROOT = Path(__file__).resolve().parents[2]
+LANGS = ("en", "ru", "ky")
+ASSANABIL = "Assanabil Charitable Foundation"
+SCHOOL = "Construction of a new school for 240 students in Mantysh village"
+
+
+@pytest.fixture(scope="session")
+def built_store(tmp_path_factory) -> Path:
+    """A store built from the shipped data, shared by the UI test modules of one session."""
+    path = tmp_path_factory.getbasetemp() / "ui_store" / "aimak.gpkg"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "geo", "--store", str(path), "build"], cwd=ROOT, check=True,
+                       capture_output=True)
+    return path
+
+
+@pytest.fixture
+def store(built_store, tmp_path, monkeypatch) -> Path:
+    """A private copy of the built store; the user's rates file points into tmp_path."""
+    path = tmp_path / "aimak.gpkg"
+    shutil.copy2(built_store, path)
+    monkeypatch.setenv("AIMAK_STORE", str(path))
+    monkeypatch.setenv("AIMAK_DATABASE_URL", "")
+    import ui.pages.donors
+
+    monkeypatch.setattr(ui.pages.donors, "RATES_FILE", tmp_path / "currency_rates.csv")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield path
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def _script(page: str) -> None:
+    import importlib
+
+    importlib.import_module(f"ui.pages.{page}").render()
+
+
+def app(lang: str, **query) -> AppTest:
+    at = AppTest.from_function(_script, args=("donors",), default_timeout=120)
+    at.session_state["lang"] = lang
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+PREFIXES = ("page.", "unit.", "donors.", "col.", "split.", "rates.", "coverage.", "sector.", "source_type.",
+            "amount_basis.", "beneficiaries.", "level.")
+
+
+def shown_texts(at: AppTest) -> list[str]:
+    """Every label and text of the page (not data cells)."""
+    out = [e.value for e in (*at.title, *at.header, *at.subheader, *at.caption, *at.markdown, *at.info,
+                             *at.success, *at.error, *at.warning)]
+    out += [m.label for m in at.metric]
+    out += [w.label for w in (*at.text_input, *at.selectbox, *at.radio, *at.button, *at.slider)]
+    out += [str(o) for w in (*at.selectbox, *at.radio) for o in w.options]
+    out += [str(c) for df in at.dataframe for c in df.value.columns]
+    return out
+
+
+def table_with(at: AppTest, *headers: str):
+    for df in at.dataframe:
+        if all(h in df.value.columns for h in headers):
+            return df.value
+    raise AssertionError(f"no table with columns {headers}: {[list(d.value.columns) for d in at.dataframe]}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_one_donor_shows_its_projects(store, lang):
+    at = app(lang)
+    assert not at.exception, [e.value for e in at.exception]
+    at.selectbox(key="donor_name").select(ASSANABIL).run()
+    assert not at.exception, [e.value for e in at.exception]
+    t = lambda key, **f: i18n.t(key, lang, **f)  # noqa: E731
+    assert at.title[0].value == t("page.donors")
+    assert "Assanabil" in at.header[0].value
+    assert any(m.value == f"**{t('donors.projects', n='1')}**" for m in at.markdown)
+    rows = table_with(at, t("col.project_id"), t("col.project"), t("col.source_name"), t("col.amount_basis"))
+    assert rows[t("col.project_id")].tolist() == ["P009"]
+    assert rows[t("col.project")].tolist() == [SCHOOL]
+    assert rows[t("col.amount")].tolist() == [i18n.format_number(6_970_000, lang)]
+    assert rows[t("col.amount_basis")].tolist() == [t("amount_basis.stated")]
+    assert rows[t("col.source_type")].tolist() == [t("source_type.private")]
+    totals = table_with(at, t("col.currency"), t("col.amount"), t("col.n_projects"))
+    assert totals[t("col.amount")].tolist()[0] == i18n.format_number(6_970_000, lang)
+    assert t("donors.split_note") in [c.value for c in at.caption]
+
+
+def test_donor_from_the_url(store):
+    at = app("en", donor=ASSANABIL)
+    assert at.selectbox(key="donor_name").value == ASSANABIL
+    assert "Assanabil" in at.header[0].value
+
+
+@pytest.mark.parametrize("lang, rate", [("en", "38.5"), ("ru", "38,5")])
+def test_converted_amounts_name_the_rate(store, lang, rate):
+    at = app(lang, donor="Interbilim")
+    at.radio(key="donors_cur").set_value("kgs").run()
+    assert not at.exception, [e.value for e in at.exception]
+    t = lambda key, **f: i18n.t(key, lang, **f)  # noqa: E731
+    totals = table_with(at, t("col.currency"), t("col.amount"), t("col.rates_used"))
+    assert totals[t("col.currency")].tolist() == ["KGS"]
+    assert totals[t("col.amount")].tolist() == [i18n.format_number(1300 * 38.5, lang)]
+    assert totals[t("col.rates_used")].tolist() == [t("donors.rate_text", currency="USD", rate=rate, to="KGS",
+                                                        date="2006")]
+
+
+def test_a_currency_without_rate_stays_apart(store):
+    at = app("en", donor="OSCE")
+    at.radio(key="donors_cur").set_value("kgs").run()
+    totals = table_with(at, "Currency", "Amount")
+    assert totals["Currency"].tolist() == ["EUR"] and totals["Amount"].tolist() == ["7,506"]
+
+
+def test_source_type_view_in_kyrgyz(store):
+    at = app("ky")
+    at.radio(key="donor_mode").set_value("type").run()
+    at.selectbox(key="donor_type").select("private").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.header[0].value == i18n.t("source_type.private", "ky")
+    rows = table_with(at, i18n.t("col.project_id", "ky"), i18n.t("col.source_name", "ky"))
+    assert "P009" in set(rows[i18n.t("col.project_id", "ky")])
+
+
+@pytest.mark.parametrize("lang", ("ru", "ky"))
+def test_no_message_keys_shown(store, lang):
+    at = app(lang, donor="Interbilim")
+    at.radio(key="donors_cur").set_value("kgs").run()
+    shown = shown_texts(at)
+    assert not [t for t in shown if t.startswith(PREFIXES)]
+    assert i18n.t("col.rates_used", lang) in shown

@@ -1,0 +1,138 @@
+"""Unit (planner) page (issue 4) in Streamlit's AppTest: Kochkor rayon in three languages.
+
+Checks against the documents: the new school in Mantysh is funded 6 970 000 +
+9 758 000 + 524 000 som, and the Kara-Suu AA joint action plan lists its
+priorities for 2018, 2019 and 2021.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from geo import i18n
+from geo.beneficiaries import RULE_PEOPLE_REACHED_KEY
+
+ROOT = Path(__file__).resolve().parents[2]
+LANGS = ("en", "ru", "ky")
+UNIT = "KG-N-KOCHKOR"
+
+
+@pytest.fixture(scope="session")
+def built_store(tmp_path_factory) -> Path:
+    """A store built from the shipped data, shared by the UI test modules of one session."""
+    path = tmp_path_factory.getbasetemp() / "ui_store" / "aimak.gpkg"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "geo", "--store", str(path), "build"], cwd=ROOT, check=True,
+                       capture_output=True)
+    return path
+
+
+@pytest.fixture
+def store(built_store, tmp_path, monkeypatch) -> Path:
+    """A private copy of the built store; the planner's own files point into tmp_path."""
+    path = tmp_path / "aimak.gpkg"
+    shutil.copy2(built_store, path)
+    monkeypatch.setenv("AIMAK_STORE", str(path))
+    monkeypatch.setenv("AIMAK_DATABASE_URL", "")
+    import ui.pages.donors
+    import ui.pages.unit
+
+    monkeypatch.setattr(ui.pages.unit, "PRIORITIES_USER_FILE", tmp_path / "jap_priorities.csv")
+    monkeypatch.setattr(ui.pages.donors, "RATES_FILE", tmp_path / "currency_rates.csv")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield path
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def _script(page: str) -> None:
+    import importlib
+
+    importlib.import_module(f"ui.pages.{page}").render()
+
+
+def app(lang: str, unit: str = UNIT) -> AppTest:
+    at = AppTest.from_function(_script, args=("unit",), default_timeout=120)
+    at.session_state["lang"] = lang
+    at.query_params["unit"] = unit
+    return at.run()
+
+
+PREFIXES = ("page.", "unit.", "donors.", "col.", "split.", "rates.", "coverage.", "sector.", "source_type.",
+            "amount_basis.", "beneficiaries.", "level.")
+
+
+def shown_texts(at: AppTest) -> list[str]:
+    """Every label and text of the page (not data cells)."""
+    out = [e.value for e in (*at.title, *at.header, *at.subheader, *at.caption, *at.markdown, *at.info,
+                             *at.success, *at.error, *at.warning)]
+    out += [m.label for m in at.metric]
+    out += [w.label for w in (*at.text_input, *at.selectbox, *at.radio, *at.button, *at.slider)]
+    out += [str(o) for w in (*at.selectbox, *at.radio) for o in w.options]
+    out += [str(c) for df in at.dataframe for c in df.value.columns]
+    return out
+
+
+def table_with(at: AppTest, *headers: str):
+    for df in at.dataframe:
+        if all(h in df.value.columns for h in headers):
+            return df.value
+    raise AssertionError(f"no table with columns {headers}: {[list(d.value.columns) for d in at.dataframe]}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_kochkor_in_each_language(store, lang):
+    at = app(lang)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == i18n.t("page.unit", lang)
+    assert [s.value for s in at.subheader][:2] == [i18n.t("unit.funds", lang), i18n.t("unit.beneficiaries", lang)]
+
+    # Mantysh school: three sources, amounts formatted for the language ("6 970 000" in ky/ru)
+    t = lambda key: i18n.t(key, lang)  # noqa: E731
+    rows = table_with(at, t("col.project_id"), t("col.source_name"), t("col.amount"))
+    school = rows[rows[t("col.project_id")] == "P009"]
+    amounts = sorted(school[t("col.amount")])
+    assert amounts == sorted(i18n.format_number(v, lang) for v in (6_970_000, 9_758_000, 524_000))
+    if lang != "en":
+        assert "6\u00a0970\u00a0000" in amounts
+    assert set(school[t("col.source_name")]) == {"Assanabil Charitable Foundation", "T. Kurtkaev Charitable Foundation",
+                                                 "Local budget"}
+    assert set(school[t("col.source_type")]) == {t("source_type.private"), t("source_type.local budget")}
+
+    # the people-reached rule is stated in the chosen language
+    assert i18n.t(RULE_PEOPLE_REACHED_KEY, lang) in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_kara_suu_priorities_by_year(store, lang):
+    at = app(lang)
+    t = lambda key: i18n.t(key, lang)  # noqa: E731
+    assert any("Kara" in m.value and "Suu AA" in m.value for m in at.markdown)
+    table = table_with(at, t("col.priority"), t("col.sector"), "2018", "2019", "2021")
+    ranks = table.set_index(t("col.priority"))[["2018", "2019", "2021"]]
+    assert ranks.loc["drinking water"].tolist() == ["2", "3", "2"]
+    assert ranks.loc["internal roads"].tolist() == ["1", "4", "1"]
+    assert ranks.loc["library"].tolist() == ["7", "—", "—"]
+    assert table.set_index(t("col.priority")).loc["drinking water", t("col.sector")] == t("sector.water_supply")
+
+
+def test_unknown_years_show_a_dash_not_none(store):
+    at = app("ru")
+    projects = table_with(at, i18n.t("unit.year_start", "ru"), i18n.t("unit.year_end", "ru"))
+    shown = set(projects[i18n.t("unit.year_start", "ru")]) | set(projects[i18n.t("unit.year_end", "ru")])
+    assert "None" not in shown and "<NA>" not in shown
+    assert "2021" in shown  # P016 (JAP 2021 item) keeps its year without a thousands separator
+
+
+@pytest.mark.parametrize("lang", ("ru", "ky"))
+def test_no_message_keys_shown(store, lang):
+    at = app(lang)
+    assert not [t for t in shown_texts(at) if t.startswith(PREFIXES)]
