@@ -31,6 +31,11 @@ with st.sidebar:
 with st.spinner(tr("app.preparing_store")):
     get_store()
 
+from ui.auth_ui import sign_in_box  # noqa: E402
+
+with st.sidebar:
+    sign_in_box()
+
 from ui.pages import PAGES  # noqa: E402  (pages read the language chosen above)
 
 navigation = st.navigation([st.Page(render, title=tr(title_key), url_path=path, default=(path == "map"))

@@ -364,7 +364,7 @@ def _changed(before: pd.DataFrame, after: pd.DataFrame) -> np.ndarray:
     return (a != b).any(axis=1)
 
 
-def import_boundaries(store: Store, path: str | os.PathLike, user: str = "admin", *, layer: str | None = None,
+def import_boundaries(store: Store, path: str | os.PathLike, user="admin", *, layer: str | None = None,
                       display_name: str | None = None, limits: ZipLimits | None = None) -> dict:
     """Import an OCHA COD-AB boundary file, replacing all admin units of its level.
 
@@ -378,11 +378,19 @@ def import_boundaries(store: Store, path: str | os.PathLike, user: str = "admin"
     to the new unit when they named a replaced one. Changed projects get a new
     version and an audit entry. On any error nothing in the store changes.
 
+    ``user`` is a :class:`geo.auth.User` (checked: only admins may import boundaries)
+    or, from the command line, a plain name acting as a trusted local admin.
+
     Returns a summary: ``level``, ``level_name``, ``file``, ``layer``, ``count``
     (units imported), ``replaced`` (units of that level before), ``repaired``,
     ``source_crs``, ``reprojected``, ``relinked_children``, ``settlements_updated``,
     ``projects_updated``, ``source`` and ``warnings`` (list of text).
     """
+    from geo import auth
+
+    if isinstance(user, auth.User):  # the app passes the signed-in account; the CLI a trusted local name
+        auth.require(user, auth.IMPORT_BOUNDARIES)
+        user = user.username
     name = display_name or Path(path).name
     level, units = read_codab(path, layer, display_name=name, limits=limits)
     warnings = list(units.attrs.get("warnings", []))

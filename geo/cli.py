@@ -1,6 +1,7 @@
 """``python -m geo``: what the app does, headless.
 
-Commands: build, stats, export, import-boundaries (more are added by their modules).
+Commands: build, stats, export, import-boundaries, import-projects, undo-import,
+create-user, create-admin (more are added by their modules).
 Exit status 0 on success, 2 on a user error (message on stderr), 1 otherwise.
 """
 from __future__ import annotations
@@ -54,6 +55,80 @@ def _import_boundaries(args) -> int:
     return 0
 
 
+def _import_projects(args) -> int:
+    from geo.build import ensure_store
+    from geo.errors import PermissionDeniedError
+    from geo.project_import import commit_import, preview_import
+
+    store = open_store(args.store)
+    ensure_store(store)
+    if args.commit and not args.user:
+        raise PermissionDeniedError("Give --user: imports are written in the name of an account.")
+    # The same steps as geo.project_import.import_projects, so the report is printed even when the commit is refused.
+    preview = preview_import(store, args.file, crs=args.crs, layer=args.layer, user=args.user)
+    print(preview.report.to_text(), file=sys.stderr)
+    summary: dict = {"file": preview.source, "format": preview.format, "layer": preview.layer, "crs": preview.crs,
+                     "mapping": preview.mapping, **preview.summary, "committed": False}
+    if args.commit:
+        result = commit_import(store, preview, args.user, skip_errors=args.skip_errors)
+        summary.update({"committed": True, "batch_id": result.batch_id, "added": result.added,
+                        "updated": result.updated, "skipped": result.skipped, "backup": result.backup})
+    print(json.dumps(summary, ensure_ascii=False, indent=1, default=str))
+    return 0
+
+
+def _undo_import(args) -> int:
+    from geo.build import ensure_store
+    from geo.project_import import undo_import
+
+    store = open_store(args.store)
+    ensure_store(store)
+    print(json.dumps(undo_import(store, args.batch, args.user), ensure_ascii=False, indent=1, default=str))
+    return 0
+
+
+def _read_password(args) -> str:
+    import getpass
+    import os
+
+    if getattr(args, "password_stdin", False) or not sys.stdin.isatty():
+        text = sys.stdin.readline().rstrip("\r\n")
+        if text:
+            return text
+    env = os.environ.get("AIMAK_ADMIN_PASSWORD", "") if args.command == "create-admin" else ""
+    if env:
+        return env
+    if sys.stdin.isatty():
+        return getpass.getpass("Password: ")
+    raise AimakError("Give the password on standard input (--password-stdin)"
+                     + (" or in AIMAK_ADMIN_PASSWORD." if args.command == "create-admin" else "."))
+
+
+def _create_user(args) -> int:
+    from geo import auth
+    from geo.build import ensure_store
+
+    store = open_store(args.store)
+    ensure_store(store)
+    # The command line is a trusted local admin (whoever can run it can open the store).
+    actor = auth.User(args.by, "admin")
+    user = auth.create_user(store, actor, args.name, _read_password(args), args.role, args.units or (),
+                            args.display_name or "")
+    print(json.dumps({"created": user.username, "role": user.role, "units": sorted(user.units)}, ensure_ascii=False))
+    return 0
+
+
+def _create_admin(args) -> int:
+    from geo import auth
+    from geo.build import ensure_store
+
+    store = open_store(args.store)
+    ensure_store(store)
+    user = auth.bootstrap_admin(store, args.name, _read_password(args), args.display_name or "")
+    print(json.dumps({"created": user.username, "role": user.role}, ensure_ascii=False))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line parser."""
     p = argparse.ArgumentParser(prog="python -m geo", description="Aimak Atlas, headless.")
@@ -73,6 +148,37 @@ def parser() -> argparse.ArgumentParser:
     ib.add_argument("file", help="zipped shapefile, GeoPackage, GeoJSON or zipped file geodatabase")
     ib.add_argument("--user", default="admin")
     ib.set_defaults(func=_import_boundaries)
+
+    ip = sub.add_parser("import-projects", help="check a project file (per-row report on stderr) and, with --commit, import it")
+    ip.add_argument("file", help="CSV, XLSX, GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, Kobo/ODK export or IATI XML")
+    ip.add_argument("--layer", help="layer of a GeoPackage/zip or sheet of an XLSX file")
+    ip.add_argument("--crs", help="CRS of the coordinates when the file does not say (EPSG code, e.g. 32643)")
+    ip.add_argument("--user", help="account the import is written as (needed with --commit)")
+    ip.add_argument("--commit", action="store_true", help="write the accepted rows (default: preview only)")
+    ip.add_argument("--skip-errors", dest="skip_errors", action="store_true",
+                    help="with --commit: import the rows without errors and skip the others")
+    ip.set_defaults(func=_import_projects)
+
+    ui = sub.add_parser("undo-import", help="undo one import by its batch id")
+    ui.add_argument("batch", help="batch id printed by import-projects --commit")
+    ui.add_argument("--user", required=True, help="account that undoes it")
+    ui.set_defaults(func=_undo_import)
+
+    cu = sub.add_parser("create-user", help="add an account (password on stdin)")
+    cu.add_argument("name")
+    cu.add_argument("--role", choices=["viewer", "editor", "admin"], default="viewer")
+    cu.add_argument("--units", nargs="+", metavar="PCODE", help="editor's oblast/rayon/aiyl okmot P-codes")
+    cu.add_argument("--display-name", dest="display_name")
+    cu.add_argument("--password-stdin", dest="password_stdin", action="store_true",
+                    help="read the password from the first line of standard input")
+    cu.add_argument("--by", default="cli", help="name recorded in the audit log (default: cli)")
+    cu.set_defaults(func=_create_user)
+
+    ca = sub.add_parser("create-admin", help="create the first admin (password from stdin or AIMAK_ADMIN_PASSWORD)")
+    ca.add_argument("name", nargs="?", default="admin")
+    ca.add_argument("--display-name", dest="display_name")
+    ca.add_argument("--password-stdin", dest="password_stdin", action="store_true")
+    ca.set_defaults(func=_create_admin)
     return p
 
 

@@ -4,7 +4,7 @@ No page icons: Streamlit fetches Material icons for the favicon from the interne
 """
 from __future__ import annotations
 
-from ui.pages import about, boundaries, canals, donors, reports, unit
+from ui.pages import about, audit, boundaries, canals, donors, edit_projects, import_projects, reports, unit
 from ui.pages import map as map_page
 
 PAGES = [
@@ -13,6 +13,9 @@ PAGES = [
     ("donors", "page.donors", donors.render),
     ("canals", "page.canals", canals.render),
     ("reports", "page.reports", reports.render),
+    ("import", "page.import", import_projects.render),
+    ("edit", "page.edit", edit_projects.render),
+    ("audit", "page.audit", audit.render),
     ("boundaries", "page.boundaries", boundaries.render),
     ("about", "page.about", about.render),
 ]

@@ -7,8 +7,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from geo import auth
 from geo.errors import AimakError
 from geo.settings import MAX_UPLOAD_MB
+from ui.auth_ui import current_user
 from ui.common import get_store, load_layer, num, tr
 from ui.downloads import download_buttons
 
@@ -28,6 +30,10 @@ def render() -> None:
     if 3 not in counts.index:
         st.warning(tr("level3.missing"))
     st.markdown(tr("boundaries.howto"))
+    user = current_user()
+    if not auth.can(user, auth.IMPORT_BOUNDARIES):
+        st.info(tr("boundaries.admin_only"))
+        return
     upload = st.file_uploader(tr("boundaries.upload"), type=["zip", "gpkg", "geojson", "json"], key="codab_upload")
     if upload is None:
         return
@@ -42,7 +48,8 @@ def render() -> None:
             path.write_bytes(upload.getbuffer())
             try:
                 with st.spinner(tr("boundaries.importing")):
-                    summary = import_boundaries(get_store(), path, user="admin")
+                    auth.require(user, auth.IMPORT_BOUNDARIES)
+                    summary = import_boundaries(get_store(), path, user=user)
             except AimakError as exc:
                 st.error(tr("boundaries.failed", reason=str(exc)))
                 return
