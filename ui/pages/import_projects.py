@@ -205,7 +205,7 @@ def _history(store, user) -> None:
     open_batches = imports[~imports["undone"].astype(bool)]
     if open_batches.empty:
         return
-    choice = st.selectbox(tr("import.undo_choose"), open_batches["batch_id"].tolist(), key="import_undo_choice",
+    choice = st.selectbox(tr("import.undo_choose"), open_batches["batch_id"].tolist(), key=f"import_undo_choice_{len(imports)}",
                           format_func=lambda b: _batch_label(open_batches, b))
     if st.button(tr("import.undo"), key="import_undo"):
         try:
