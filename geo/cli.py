@@ -1,6 +1,6 @@
 """``python -m geo``: what the app does, headless.
 
-Commands: build, stats, export, import-boundaries, import-projects, undo-import,
+Commands: build, stats, export, import-boundaries, exposure, import-projects, undo-import,
 create-user, create-admin (more are added by their modules).
 Exit status 0 on success, 2 on a user error (message on stderr), 1 otherwise.
 """
@@ -52,6 +52,18 @@ def _import_boundaries(args) -> int:
     ensure_store(store)
     summary = import_boundaries(store, args.file, user=args.user)
     print(json.dumps(summary, ensure_ascii=False, indent=1, default=str))
+    return 0
+
+
+def _exposure(args) -> int:
+    from geo.build import ensure_store
+    from geo.exposure import run_exposure_command
+
+    store = open_store(args.store)
+    ensure_store(store)
+    text = run_exposure_command(args.hazard, store, args.format, args.mapping, hazard_type=args.hazard_type,
+                                value_column=args.value_column, table=args.table)
+    print(text, end="" if text.endswith("\n") else "\n")
     return 0
 
 
@@ -148,6 +160,16 @@ def parser() -> argparse.ArgumentParser:
     ib.add_argument("file", help="zipped shapefile, GeoPackage, GeoJSON or zipped file geodatabase")
     ib.add_argument("--user", default="admin")
     ib.set_defaults(func=_import_boundaries)
+
+    xp = sub.add_parser("exposure", help="projects, settlements, people, funding and units in each hazard class")
+    xp.add_argument("--hazard", required=True,
+                    help="hazard file (vector zones or raster, any CRS) or the name of a hazard layer in the store")
+    xp.add_argument("--format", choices=["json", "csv"], default="json")
+    xp.add_argument("--mapping", help='values → classes: JSON text or a .json file, e.g. {"High": 0.4, "Medium": 0.2}')
+    xp.add_argument("--hazard-type", dest="hazard_type", help="mudflow, flood, landslide, avalanche, earthquake, …")
+    xp.add_argument("--value-column", dest="value_column", help="column with the class or value (vector files)")
+    xp.add_argument("--table", help="CSV: write only this table (by_class, by_unit, projects_at_risk, …)")
+    xp.set_defaults(func=_exposure)
 
     ip = sub.add_parser("import-projects", help="check a project file (per-row report on stderr) and, with --commit, import it")
     ip.add_argument("file", help="CSV, XLSX, GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, Kobo/ODK export or IATI XML")

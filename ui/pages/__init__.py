@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from ui.pages import about, audit, boundaries, canals, donors, edit_projects, import_projects, reports, unit
 from ui.pages import map as map_page
+from ui.pages import risk
 
 PAGES = [
     ("map", "page.map", map_page.render),
+    ("risk", "page.risk", risk.render),
     ("unit", "page.unit", unit.render),
     ("donors", "page.donors", donors.render),
     ("canals", "page.canals", canals.render),

@@ -1,0 +1,198 @@
+"""Risk page (issue 5) in Streamlit's AppTest, on a store built from the shipped data.
+
+The build stores the indicative slope and river-band layers, so the page shows them
+with the "indicative … not an official hazard map" note. An administrator's import
+through the form (a 2 km square near Kochkor) replaces the indicative layer of its
+hazard type; a viewer sees no form, and a file outside Kyrgyzstan is refused with the
+error's message.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import streamlit as st
+from shapely.geometry import box
+from streamlit.testing.v1 import AppTest
+
+from geo import i18n
+from geo.auth import User
+
+ROOT = Path(__file__).resolve().parents[2]
+RIVER_LAYER_PREFIX = "Main-river band"
+
+
+@pytest.fixture(scope="session")
+def built_store(tmp_path_factory) -> Path:
+    """A store built from the shipped data, shared by the UI test modules of one session."""
+    path = tmp_path_factory.getbasetemp() / "ui_store" / "aimak.gpkg"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "geo", "--store", str(path), "build"], cwd=ROOT, check=True,
+                       capture_output=True)
+    return path
+
+
+@pytest.fixture
+def store(built_store, tmp_path, monkeypatch) -> Path:
+    """A private copy of the built store (the import tests write to it)."""
+    path = tmp_path / "aimak.gpkg"
+    shutil.copy2(built_store, path)
+    monkeypatch.setenv("AIMAK_STORE", str(path))
+    monkeypatch.setenv("AIMAK_DATABASE_URL", "")
+    # the real uploader, in case a test module run before this one replaced st.file_uploader
+    monkeypatch.setattr(st, "file_uploader", st._main.file_uploader)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield path
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def _script() -> None:
+    from ui.pages import risk
+
+    risk.render()
+
+
+def app(lang: str, unit: str | None = None, hazard: str | None = None, user=None) -> AppTest:
+    at = AppTest.from_function(_script, default_timeout=300)
+    at.session_state["lang"] = lang
+    if user is not None:
+        at.session_state["user"] = user
+    if unit:
+        at.query_params["unit"] = unit
+    if hazard:
+        at.query_params["hazard"] = hazard
+    return at.run()
+
+
+def texts(at: AppTest) -> list[str]:
+    out = [e.value for e in (*at.title, *at.subheader, *at.caption, *at.markdown, *at.info, *at.success,
+                             *at.error, *at.warning)]
+    out += [m.label for m in at.metric]
+    out += [w.label for w in (*at.selectbox, *at.radio, *at.button, *at.text_input)]
+    out += [str(o) for w in (*at.selectbox, *at.radio) for o in w.options]
+    out += [str(c) for df in at.dataframe for c in df.value.columns]
+    return out
+
+
+def table_with(at: AppTest, *headers: str):
+    for df in at.dataframe:
+        if all(h in df.value.columns for h in headers):
+            return df.value
+    raise AssertionError(f"no table with {headers}: {[list(d.value.columns) for d in at.dataframe]}")
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_page_renders_with_indicative_note(store, lang):
+    at = app(lang)
+    assert not at.exception, [e.value for e in at.exception]
+    t = lambda key, **f: i18n.t(key, lang, **f)  # noqa: E731
+    assert at.title[0].value == t("page.risk")
+    note = t("risk.indicative_note")
+    assert note != "risk.indicative_note"
+    assert any(note in w.value for w in at.warning)
+    # the layer picker names the shipped layers as indicative
+    picker = at.selectbox(key="risk_layer")
+    assert len(picker.options) == 2 and all(t("risk.indicative_short") in o for o in picker.options)
+    # exposure per class, with every class and the two extra rows, translated
+    table = table_with(at, t("risk.col.class"), t("risk.col.projects"), t("risk.col.people"))
+    assert list(table[t("risk.col.class")]) == [t(f"hazard.class.{c}") for c in
+                                                ("High", "Medium", "Low", "Very low", "Outside zones", "No location")]
+    assert [m.label for m in at.metric] == [t("risk.metric.projects"), t("risk.metric.settlements"),
+                                            t("risk.metric.people")]
+    assert at.get("download_button") and len(at.get("download_button")) == 2
+    # no message key leaks into the page
+    shown = texts(at)
+    assert not [s for s in shown if s.startswith(("risk.", "hazard.", "page."))], shown
+    # a viewer sees the form's title but not the form
+    assert t("risk.import.admin_only") in [i.value for i in at.info]
+    assert not at.file_uploader
+
+
+def test_slope_layer_from_url_and_selected_unit(store):
+    at = app("en", unit="KG-N", hazard="landslide")
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Slope classes" in at.selectbox(key="risk_layer").value
+    assert any("Slope is computed" in w.value for w in at.warning)
+    subheaders = [s.value for s in at.subheader]
+    assert subheaders[0] == "Exposure: Naryn"
+    units = table_with(at, "Unit", "Hazard level")
+    assert set(units["Unit"]) == {"Ak-Talaa", "At-Bashy", "Jumgal", "Kochkor", "Naryn"}
+    assert set(units["Hazard level"]) <= {"High", "Medium", "Low", "Very low", "In no zone"}
+    # unknown population is shown as unknown, never as 0
+    assert set(units["Population of the unit"]) == {"unknown"}
+
+
+def _square_geojson(lon: float, lat: float, half_deg: float = 0.009) -> bytes:
+    zone = gpd.GeoDataFrame({"zone": ["High"], "note": ["<b>escaped</b>"]},
+                            geometry=[box(lon - half_deg, lat - half_deg, lon + half_deg, lat + half_deg)], crs=4326)
+    return zone.to_json().encode()
+
+
+def _fill_form(at: AppTest, content: bytes, hazard_type: str) -> AppTest:
+    at.file_uploader(key="risk_upload").set_value(("zones.geojson", content, "application/geo+json"))
+    at.run()
+    at.selectbox(key="risk_type").set_value(hazard_type)
+    at.selectbox(key="risk_column").set_value("zone")
+    at.text_input(key="risk_source").input("Test ministry map")
+    at.text_input(key="risk_date").input("2009")
+    at.text_input(key="risk_licence").input("CC BY 4.0")
+    return at.run()
+
+
+def test_admin_import_replaces_the_indicative_layer_of_its_type(store):
+    from geo.store import open_store
+
+    at = app("en", user=User("boss", "admin"))
+    assert not at.exception, [e.value for e in at.exception]
+    at = _fill_form(at, _square_geojson(75.75, 42.2), "flood")
+    assert not at.exception, [e.value for e in at.exception]
+    # the legend of the rule is shown before importing
+    legend = table_with(at, "Hazard class", "Rule", "Features")
+    assert list(legend["Hazard class"]) == ["High", "Medium", "Low", "Very low"]
+    assert legend.set_index("Hazard class").loc["High", "Features"] == "1"
+    at.button(key="risk_import_button").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Imported 'zones': 1 zones." in s.value for s in at.success)
+    assert at.selectbox(key="risk_layer").value == "zones"
+    zones = open_store(str(store)).read("hazard_zones")
+    imported = zones[zones["layer_name"] == "zones"]
+    assert len(imported) == 1 and imported["source"].iloc[0] == "Test ministry map"
+    assert imported["licence"].iloc[0] == "CC BY 4.0" and not imported["indicative"].iloc[0]
+    # the official flood layer replaced the indicative river band; the slope layer stays
+    assert not zones["layer_name"].str.startswith(RIVER_LAYER_PREFIX).any()
+    assert zones["layer_name"].str.startswith("Slope classes").any()
+
+
+def test_import_error_is_shown_with_its_message(store):
+    from geo.store import open_store
+
+    before = open_store(str(store)).checksum("hazard_zones")
+    at = app("ru", user=User("boss", "admin"))
+    at = _fill_form(at, _square_geojson(10.0, 50.0), "mudflow")   # in Germany
+    at.button(key="risk_import_button").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert errors and errors[0].startswith(i18n.t("risk.import.failed", "ru", reason=""))
+    assert "outside Kyrgyzstan" in errors[0]
+    assert open_store(str(store)).checksum("hazard_zones") == before
+
+
+def test_hazard_level_view_and_json_safe_tables(store):
+    at = app("en")
+    at.radio(key="risk_view").set_value("levels")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at_risk = table_with(at, "Project ID", "Hazard class", "Location")
+    assert len(at_risk) >= 1
+    assert set(at_risk["Hazard class"]) <= {"High", "Medium", "Low"}
+    json.dumps(at_risk.astype(str).to_dict("records"))  # plain values, ready to download
