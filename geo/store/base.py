@@ -142,7 +142,13 @@ class Transaction:
     # -- writing -----------------------------------------------------------------
     def replace(self, name: str, frame: Frame) -> None:
         """Replace a whole layer (used for reference data and imports of boundaries)."""
-        self._frames[name] = _checked_keys(conform(frame, name), name)
+        replaced = _checked_keys(conform(frame, name), name)
+        if layer_spec(name).versioned:
+            fresh = replaced["version"].isna()
+            replaced.loc[fresh, "version"] = 1
+            replaced.loc[fresh & replaced["updated_at"].isna(), "updated_at"] = now_utc()
+            replaced.loc[fresh & replaced["updated_by"].isna(), "updated_by"] = self.user
+        self._frames[name] = replaced
         self._replaced.add(name)
         self._dirty.add(name)
         self._log("replace", name, "*", None, None, note=f"{len(frame)} rows")

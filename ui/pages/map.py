@@ -50,12 +50,10 @@ def _map_for(revision: str, selected: str | None, flt: ProjectFilter, language: 
     admin = load_layer("admin_units")
     projects = filter_projects(load_layer("projects"), load_layer("funding"), flt)
     popups = popup_table(projects, load_layer("funding"), load_layer("beneficiaries"), language)
-    hazards = load_layer("hazard_zones")
     ctx = MapContext(
         admin_units=admin, projects=projects, popups=popups,
         settlements=load_layer("settlements") if show_settlements else None,
         rivers=load_layer("rivers"), lakes=load_layer("lakes"),
-        hazard_zones=hazards if len(hazards) else None,
         selected=selected, lang=language, basemap=basemap, simplified=_prepared_units(revision),
         choropleth=_choropleth(admin, projects, selected, metric) if metric else None,
     )

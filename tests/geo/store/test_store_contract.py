@@ -148,3 +148,12 @@ def test_concurrent_saves_of_the_same_row_refuse_the_second(any_store, few_proje
                 tx_b.update("projects", tx_b.read("projects").query("project_id == 'P1'").assign(title="B"))
             tx_a.update("projects", row_a)
     assert any_store.read("projects").set_index("project_id").loc["P1", "title"] == "B"
+
+
+def test_replaced_versioned_rows_get_a_first_version(any_store, few_projects):
+    any_store.write_layer("projects", few_projects, user="build")
+    stored = any_store.read("projects")
+    assert (stored["version"] == 1).all() and (stored["updated_by"] == "build").all()
+    with any_store.transaction("editor") as tx:
+        tx.update("projects", stored.query("project_id == 'P1'").assign(title="edited"))
+    assert any_store.read("projects").set_index("project_id").loc["P1", "version"] == 2
