@@ -1,6 +1,7 @@
 """Importing COD-AB aiyl okmot boundaries through the app page, then drilling down to them."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
@@ -19,8 +20,14 @@ def own_app(built_store, tmp_path):
     """A separate app on its own copy of the store, since this test writes boundaries."""
     from conftest import start_app
 
+    import subprocess
+
     store = tmp_path / "aimak.gpkg"
     shutil.copy2(built_store, store)
+    env = {**os.environ, "AIMAK_STORE": str(store), "AIMAK_DATABASE_URL": ""}
+    done = subprocess.run([sys.executable, "-m", "geo", "create-admin", "admin", "--password-stdin"], env=env,
+                          input="admin-password-e2e\n", capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
     proc, url = start_app({"AIMAK_STORE": str(store), "AIMAK_DATABASE_URL": ""}, tmp_path)
     yield url
     proc.terminate()
@@ -29,7 +36,12 @@ def own_app(built_store, tmp_path):
 
 def test_level3_import_then_drill_down(own_app, page, tmp_path):
     upload = codab.write(codab.level3_frame(), "shp_zip", tmp_path)
-    page.goto(own_app + "/boundaries?lang=en", wait_until="domcontentloaded")
+    page.goto(own_app + "/?lang=en", wait_until="domcontentloaded")
+    page.get_by_label("User name", exact=True).fill("admin")
+    page.get_by_label("Password", exact=True).fill("admin-password-e2e")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in as").wait_for(timeout=60_000)
+    page.get_by_test_id("stSidebarNav").get_by_text("Boundaries", exact=True).click()
     page.get_by_text("not loaded", exact=False).first.wait_for(timeout=60_000)
     page.locator("input[type=file]").set_input_files(str(upload))
     page.get_by_role("button", name="Import").click()
