@@ -25,3 +25,17 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}{suffix}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+def e2e_conftest():
+    """tests/e2e/conftest.py as a module (``import conftest`` may find tests/conftest.py instead)."""
+    import importlib.util
+    import sys
+
+    module = sys.modules.get("aimak_e2e_conftest")
+    if module is None:
+        spec = importlib.util.spec_from_file_location("aimak_e2e_conftest", Path(__file__).with_name("conftest.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["aimak_e2e_conftest"] = module
+        spec.loader.exec_module(module)
+    return module

@@ -18,7 +18,9 @@ from tests.fixtures import codab  # noqa: E402  (TEST-ONLY SYNTHETIC fixtures)
 @pytest.fixture
 def own_app(built_store, tmp_path):
     """A separate app on its own copy of the store, since this test writes boundaries."""
-    from conftest import start_app
+    from e2e_support import e2e_conftest
+
+    start_app = e2e_conftest().start_app
 
     import subprocess
 

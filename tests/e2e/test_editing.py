@@ -39,7 +39,9 @@ def _prepare(env: dict, tmp: Path) -> None:
 
 @pytest.fixture(params=["gpkg", "postgis"])
 def own_app(request, built_store, tmp_path):
-    from conftest import _postgis_env, start_app
+    from e2e_support import e2e_conftest
+
+    _postgis_env, start_app = e2e_conftest()._postgis_env, e2e_conftest().start_app
     import e2e_support
 
     e2e_support.CURRENT["suffix"] = request.param
