@@ -302,16 +302,16 @@ def test_all_three_levels_link_up(tmp_path, store):
         fx.ADM1_PCODE, fx.ADM2_PCODES[1], fx.level3_pcode(6))
 
 
-def test_projects_stored_without_version_are_bumped(tmp_path):
+def test_bulk_loaded_projects_get_a_version_and_changed_ones_are_bumped(tmp_path):
     store = GeoPackageStore(tmp_path / "s.gpkg")
     with store.transaction("loader") as tx:
         tx.replace("admin_units", fx.seed_admin_units())
-        tx.replace("projects", fx.seed_projects())  # bulk load: no version
+        tx.replace("projects", fx.seed_projects())  # bulk load: the store gives version 1
     summary = import_boundaries(store, fx.write(fx.level3_frame(), "geojson", tmp_path))
     assert summary["projects_updated"] == 2
     projects = _by(store.read("projects"), "project_id")
-    assert projects.loc["p-point", "version"] == 1 and projects.loc["p-point", "updated_by"] == "admin"
-    assert pd.isna(projects.loc["p-rayon", "version"])
+    assert projects.loc["p-point", "version"] == 2 and projects.loc["p-point", "updated_by"] == "admin"
+    assert projects.loc["p-rayon", "version"] == 1 and projects.loc["p-rayon", "updated_by"] == "loader"
 
 
 def test_import_into_an_empty_store(tmp_path):
