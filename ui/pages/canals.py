@@ -19,6 +19,7 @@ from geo import canal_balance, canal_edits, canals
 from geo.errors import AimakError, InputError, OutsideCountryError, StaleVersionError
 from layers.canal_map import STATUS_COLOURS, canal_map, country_label, status_label
 from ui.common import get_store, lang, load_layer, num, tr
+from ui.downloads import download_buttons
 
 #: Table column → message key (headers of every table on this page).
 COLUMNS = {c: f"canals.col.{c}" for c in (
@@ -359,6 +360,12 @@ def _metrics(summary: pd.Series) -> None:
     counts[2].metric(tr("canals.outlets_closed"), num(summary["outlets_closed"]))
 
 
+def _table(frame: pd.DataFrame, name: str, **kwargs) -> None:
+    """Show a table with its CSV/XLSX download buttons underneath."""
+    st.dataframe(frame, **kwargs)
+    download_buttons(pd.DataFrame(frame), f"canal_{name}", f"dl_canal_{name}")
+
+
 def render() -> None:
     st.title(tr("page.canals"))
     if flash := st.session_state.pop("canal_flash", None):
@@ -413,7 +420,7 @@ def render() -> None:
     tabs = st.tabs([tr(f"canals.tab.{k}") for k in ("outlets", "balance", "dispute", "agreements", "edit")])
     with tabs[0]:
         found_vs = canal_balance.agreed_vs_found(outlets, canal_id)
-        st.dataframe(_label_rows(found_vs, "village"), hide_index=True, width="stretch")
+        _table(name="found_vs_agreed", frame=_label_rows(found_vs, "village"), hide_index=True, width="stretch")
         canal_row = found_vs[(found_vs["scope"] == "canal") & found_vs["outlets_found"].notna()]
         if len(canal_row) and found_vs.loc[found_vs["scope"] == "village", "outlets_found"].isna().all():
             st.caption(tr("canals.found_not_split", n=num(canal_row["outlets_found"].sum())))
@@ -428,10 +435,10 @@ def render() -> None:
             st.caption(tr("canals.balance.derived", low=num(summary["not_at_tail_lps_min"]),
                           high=num(summary["not_at_tail_lps_max"])))
         st.markdown(f"**{tr('canals.balance.village')}**")
-        st.dataframe(_label_rows(canal_balance.village_balance(outlets, allocations, measurements, canal_id), "village"),
+        _table(name="village_balance", frame=_label_rows(canal_balance.village_balance(outlets, allocations, measurements, canal_id), "village"),
                      hide_index=True, width="stretch")
         st.markdown(f"**{tr('canals.balance.country')}**")
-        st.dataframe(_label_rows(canal_balance.country_balance(outlets, allocations, measurements, canal_id), "country"),
+        _table(name="country_balance", frame=_label_rows(canal_balance.country_balance(outlets, allocations, measurements, canal_id), "country"),
                      hide_index=True, width="stretch")
         st.caption(tr("canals.balance.note"))
     with tabs[2]:
@@ -448,17 +455,17 @@ def render() -> None:
                      tr("canals.dispute.period"): period,
                      tr("canals.dispute.resolution"): d["resolution"] if pd.notna(d["resolution"]) else "—",
                      tr("canals.col.source_ref"): d["source_ref"] if pd.notna(d["source_ref"]) else "—"}
-            st.dataframe(pd.DataFrame({tr("canals.dispute.field"): list(facts), tr("canals.dispute.value"): list(facts.values())}),
+            _table(name=f"dispute_{d['dispute_id']}", frame=pd.DataFrame({tr("canals.dispute.field"): list(facts), tr("canals.dispute.value"): list(facts.values())}),
                          hide_index=True, width="stretch")
             if pd.notna(d["note"]):
                 st.caption(_md(d["note"]))
             st.markdown(f"**{tr('canals.timeline')}**")
-            st.dataframe(_timeline(events[events["dispute_id"] == d["dispute_id"]]), hide_index=True, width="stretch")
+            _table(name=f"timeline_{d['dispute_id']}", frame=_timeline(events[events["dispute_id"] == d["dispute_id"]]), hide_index=True, width="stretch")
         facts = load_layer("canal_facts")
         facts = facts[facts["canal_id"] == canal_id]
         if len(facts):
             st.markdown(f"**{tr('canals.facts')}**")
-            st.dataframe(_display(facts[["subject", "value", "unit", "as_written", "note", "source_ref"]]),
+            _table(name="facts", frame=_display(facts[["subject", "value", "unit", "as_written", "note", "source_ref"]]),
                          hide_index=True, width="stretch")
     agreements = load_layer("canal_agreements")
     with tabs[3]:
@@ -475,7 +482,7 @@ def render() -> None:
         links = allocations[allocations["canal_id"] == canal_id]
         if len(links):
             st.markdown(f"**{tr('canals.allocations')}**")
-            st.dataframe(_display(links[["agreement_id", "village", "country", "count", "count_unit", "flow_lps",
+            _table(name="agreement_outlets", frame=_display(links[["agreement_id", "village", "country", "count", "count_unit", "flow_lps",
                                          "note", "source_ref"]]), hide_index=True, width="stretch")
     with tabs[4]:
         _editor(canal_id, outlets, agreements, clicked)
