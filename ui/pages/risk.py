@@ -25,6 +25,7 @@ from geo.exposure import NO_LOCATION, OUTSIDE
 from geo.filters import PCODE_COLUMN
 from geo.hazards import HAZARD_CLASSES, HAZARD_TYPES
 from layers.hazard_style import HAZARD_COLOURS, NO_LEVEL_COLOUR, class_label, hazard_type_label
+from ui.downloads import download_buttons
 from ui.common import get_store, lang, load_layer, num, tr
 from ui.state import selected_unit, set_selected_unit
 
@@ -771,6 +772,7 @@ def render() -> None:
     metrics[2].metric(tr("risk.metric.people"), _people(people.sum(min_count=1)))
     st.dataframe(_styled_classes(_show_class_table(table), tr("risk.col.class")), hide_index=True,
                  width="stretch")
+    download_buttons(_show_class_table(table), "exposure_by_class", "dl_risk_classes")
     st.caption(tr("risk.note.people") + " " + tr("risk.note.rule"))
 
     children = admin[admin["parent_pcode"] == selected] if selected else admin[admin["level"] == 2]
@@ -789,11 +791,13 @@ def render() -> None:
         st.subheader(tr("risk.by_unit"))
         st.dataframe(_styled_classes(_show_unit_table(units_table), tr("risk.col.hazard_level")), hide_index=True,
                      width="stretch")
+        download_buttons(_show_unit_table(units_table), "exposure_by_unit", "dl_risk_units")
 
     st.subheader(tr("risk.by_sector"))
     sectors = _sector_table(exposed)
     if len(sectors):
         st.dataframe(sectors, hide_index=True, width="stretch")
+        download_buttons(sectors, "exposure_by_sector", "dl_risk_sectors")
     else:
         st.caption(tr("risk.none"))
 
@@ -801,6 +805,7 @@ def render() -> None:
     funding = _funding_table(exposed)
     if len(funding):
         st.dataframe(_styled_classes(funding, tr("risk.col.class")), hide_index=True, width="stretch")
+        download_buttons(funding, "exposure_funding", "dl_risk_funding")
         st.caption(tr("risk.note.currency"))
     else:
         st.caption(tr("risk.none"))
