@@ -20,17 +20,6 @@ ROOT = Path(__file__).resolve().parents[2]
 LANGS = ("en", "ru", "ky")
 
 
-@pytest.fixture(scope="session")
-def built_store(tmp_path_factory) -> Path:
-    """A store built from the shipped data, shared by the UI test modules of one session."""
-    path = tmp_path_factory.getbasetemp() / "ui_store" / "aimak.gpkg"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "geo", "--store", str(path), "build"], cwd=ROOT, check=True,
-                       capture_output=True)
-    return path
-
-
 @pytest.fixture
 def store(built_store, tmp_path, monkeypatch) -> Path:
     """A private copy of the built store, configured for the app; caches cleared."""

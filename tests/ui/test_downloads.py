@@ -124,16 +124,6 @@ def test_helpers():
 # -- pages ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def built_store(tmp_path_factory) -> Path:
-    path = tmp_path_factory.getbasetemp() / "ui_store" / "aimak.gpkg"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "geo", "--store", str(path), "build"], cwd=ROOT, check=True,
-                       capture_output=True)
-    return path
-
-
 @pytest.fixture
 def store(built_store, tmp_path, monkeypatch) -> Path:
     path = tmp_path / "aimak.gpkg"
