@@ -3,7 +3,37 @@ from __future__ import annotations
 
 
 class AimakError(Exception):
-    """Base of every error the app shows to a user."""
+    """Base of every error the app shows to a user.
+
+    An error may carry a message-catalogue ``key`` and the ``fields`` that fill it:
+    ``AimakError(key="err.not_zip", name="a.zip")``. Then ``str(exc)`` is the English
+    text (logs, command line, tests) and :meth:`text` gives it in any language.
+    Without a key the given message is used as it is, in every language.
+    """
+
+    def __init__(self, message: str | None = None, *, key: str | None = None, **fields):
+        self.key = key
+        self.fields = fields
+        if message is None:
+            message = _render(key, "en", fields) if key else ""
+        super().__init__(message)
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (``ky``, ``ru``, ``en``); numbers in its convention."""
+        if not self.key:
+            return str(self)
+        return _render(self.key, lang, self.fields)
+
+
+def _render(key: str, lang: str, fields: dict) -> str:
+    from geo.i18n import format_number, t
+
+    def local(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return value
+        return format_number(value, lang, 0 if float(value).is_integer() else 2)
+
+    return t(key, lang, **{name: local(value) for name, value in fields.items()})
 
 
 class StoreError(AimakError):

@@ -15,7 +15,7 @@ import streamlit as st
 
 from geo import auth
 from geo.errors import AimakError, PermissionDeniedError, StaleVersionError
-from ui.common import get_store, tr
+from ui.common import get_store, lang, tr
 
 TOKEN_KEY = "token"
 _NOTICE_KEY = "_auth_notice"
@@ -47,7 +47,8 @@ def role_label(role: str) -> str:
 
 
 def error_text(exc: Exception) -> str:
-    """A translated lead-in plus the English message from ``geo/`` (which names rows, columns, users)."""
+    """A translated lead-in plus the message from ``geo/`` in the chosen language
+    (errors raised with a catalogue key; others keep their English text, which names rows, columns, users)."""
     if isinstance(exc, PermissionDeniedError):
         key = "error.permission"
     elif isinstance(exc, StaleVersionError):
@@ -56,7 +57,8 @@ def error_text(exc: Exception) -> str:
         key = "error.refused"
     else:
         key = "error.unexpected"
-    return tr(key, reason=str(exc))
+    reason = exc.text(lang()) if isinstance(exc, AimakError) else str(exc)
+    return tr(key, reason=reason)
 
 
 def show_error(exc: Exception) -> None:

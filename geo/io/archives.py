@@ -108,7 +108,7 @@ def check_zip(path: str | os.PathLike, limits: ZipLimits | None = None, display_
     if path.stat().st_size == 0:
         raise NotGeodataError(f"The file {archive} is empty (0 bytes).")
     if not zipfile.is_zipfile(path):
-        raise NotGeodataError(f"The file {archive} is not a zip archive (or it is damaged).")
+        raise NotGeodataError(key="err.not_zip", name=str(archive))
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
