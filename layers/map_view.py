@@ -11,8 +11,9 @@ import pandas as pd
 from geo.i18n import t
 from layers.base_map import finish, new_map
 from layers.boundaries import TOLERANCE_M, boundary_layer, label_layer, simplify_units
-from layers.legend import Legend, icon_swatch, line_swatch
+from layers.legend import Legend, fill_swatch, icon_swatch, line_swatch
 from layers.project_markers import POPUP_FIELDS, ProjectMarkers, marker_rows
+from layers.project_shapes import project_shape_layer, project_shapes
 from layers.styles import LEVEL_STYLES, SECTOR_STYLES, sector_style
 
 #: Above this many projects in view, markers are replaced by counts per unit.
@@ -113,10 +114,12 @@ def build_map(ctx: MapContext) -> folium.Map:
         folium.GeoJson(ctx.rivers[["geometry"]].to_json(drop_id=True), name=t("map.layer.rivers", lang),
                        style_function=lambda _: {"color": "#3182bd", "weight": 1.2, "opacity": 0.8},
                        interactive=False).add_to(fmap)
+    view_bounds = None
+    if ctx.selected and ctx.selected in set(units["pcode"]):
+        view_bounds = tuple(units[units["pcode"] == ctx.selected].total_bounds)
+    hazard_entries: list[tuple[str, str]] = []
     if ctx.hazard_zones is not None and len(ctx.hazard_zones):
-        from layers.hazard_style import hazard_layer
-
-        hazard_layer(ctx.hazard_zones, lang).add_to(fmap)
+        hazard_entries = _hazard_overlay(ctx.hazard_zones, lang, view_bounds, fmap)
 
     if unit is None:
         oblasts = units[units["level"] == 1]
@@ -158,15 +161,47 @@ def build_map(ctx: MapContext) -> folium.Map:
         rows, sectors = marker_rows(projects, ctx.popups, sector_labels)
         labels = [t(f"popup.{field}", lang) for field in POPUP_FIELDS]
         ProjectMarkers(rows, sectors, labels, name=t("map.layer.projects", lang)).add_to(fmap)
+    shapes = project_shapes(projects) if 0 < len(projects) <= MAX_MARKERS else projects.iloc[0:0]
+    if len(shapes):
+        sector_labels = {s: t(f"sector.{s}", lang) for s in SECTOR_STYLES}
+        layer = project_shape_layer(shapes, sector_labels, t("map.layer.project_shapes", lang), view_bounds)
+        if layer is not None:
+            layer.add_to(fmap)
 
     present = sorted(set(projects["sector"].fillna("other")) if len(projects) else set(),
                      key=lambda s: list(SECTOR_STYLES).index(s) if s in SECTOR_STYLES else 99)
     entries = [(icon_swatch(*sector_style(s)), t(f"sector.{s}", lang)) for s in present]
     entries += [(line_swatch(LEVEL_STYLES[1][0], 2), t("level.1", lang)), (line_swatch(LEVEL_STYLES[2][0], 1, "4 3"), t("level.2", lang))]
+    if len(shapes):
+        kinds = set(shapes["shape"])
+        if "line" in kinds:
+            entries.append((line_swatch("#555555", 4), t("legend.project_lines", lang)))
+        if "area" in kinds:
+            entries.append((fill_swatch("#bbbbbb"), t("legend.project_areas", lang)))
     if child_level == 3 and len(children):
         entries.append((line_swatch(LEVEL_STYLES[3][0], 1, "2 3"), t("level.3", lang)))
-    Legend(t("legend.title", lang), entries, note=t("legend.precision_note", lang)).add_to(fmap)
+    entries += hazard_entries
+    note = t("legend.precision_note", lang)
+    if ctx.hazard_zones is not None and len(ctx.hazard_zones) and _indicative(ctx.hazard_zones).any():
+        note += " " + t("risk.indicative_note", lang)
+    Legend(t("legend.title", lang), entries, note=note).add_to(fmap)
     return finish(fmap)
+
+
+def _indicative(zones: pd.DataFrame) -> pd.Series:
+    return zones["indicative"].fillna(False).astype(bool) if "indicative" in zones else pd.Series(False, index=zones.index)
+
+
+def _hazard_overlay(zones: gpd.GeoDataFrame, lang: str, bounds, fmap: folium.Map) -> list[tuple[str, str]]:
+    """Add one hazard layer (shown, clipped to the view) and return its legend entries by class."""
+    from layers.hazard_style import HAZARD_COLOURS, INDICATIVE_DASH, class_label, hazard_layer
+
+    hazard_layer(zones, lang, show=True, bounds=bounds).add_to(fmap)
+    dashed = bool(_indicative(zones).all())
+    present = set(zones["hazard_class"].dropna())
+    return [(fill_swatch(colour) if not dashed else line_swatch(colour, 3, INDICATIVE_DASH),
+             f"{t('hazard.zone', lang)}: {class_label(cls, lang)}")
+            for cls, colour in HAZARD_COLOURS.items() if cls in present]
 
 
 def _settlement_layer(settlements: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:

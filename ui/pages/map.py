@@ -45,15 +45,18 @@ def _choropleth(admin, projects, selected: str | None, metric: str):
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _map_for(revision: str, selected: str | None, flt: ProjectFilter, language: str, basemap: str,
-             show_settlements: bool, metric: str | None = None):
-    """The folium map for a view; cached per store revision, view, filter, mode and language."""
+             show_settlements: bool, metric: str | None = None, hazard: str | None = None):
+    """The folium map for a view; cached per store revision, view, filter, mode, hazard layer and language."""
     admin = load_layer("admin_units")
+    zones = load_layer("hazard_zones") if hazard else None
+    if zones is not None:
+        zones = zones[zones["layer_name"] == hazard]
     projects = filter_projects(load_layer("projects"), load_layer("funding"), flt)
     popups = popup_table(projects, load_layer("funding"), load_layer("beneficiaries"), language)
     ctx = MapContext(
         admin_units=admin, projects=projects, popups=popups,
         settlements=load_layer("settlements") if show_settlements else None,
-        rivers=load_layer("rivers"), lakes=load_layer("lakes"),
+        rivers=load_layer("rivers"), lakes=load_layer("lakes"), hazard_zones=zones,
         selected=selected, lang=language, basemap=basemap, simplified=_prepared_units(revision),
         choropleth=_choropleth(admin, projects, selected, metric) if metric else None,
     )
@@ -148,6 +151,27 @@ def _filters(projects: pd.DataFrame, funding: pd.DataFrame, selected: str | None
                          include_undated=include_undated, source_types=tuple(types), precisions=tuple(precisions))
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _hazard_layers(revision: str) -> pd.DataFrame:
+    from ui.hazard_labels import layer_table
+
+    return layer_table(load_layer("hazard_zones"))
+
+
+def _hazard_picker() -> str | None:
+    """A hazard layer to overlay (none by default: zones would hide the projects and add
+    weight to every page load); official layers are listed before indicative ones."""
+    from ui.hazard_labels import layer_label
+
+    table = _hazard_layers(get_store().revision())
+    if len(table) == 0:
+        st.caption(tr("map.hazard_none_loaded"))
+        return None
+    labels = {row["layer_name"]: layer_label(row) for _, row in table.iterrows()}
+    return st.selectbox(tr("map.hazard_layer"), [None, *labels], key="map_hazard",
+                        format_func=lambda v: tr("map.hazard_off") if v is None else labels.get(v, str(v)))
+
+
 def _project_details(project_id: str) -> None:
     projects = load_layer("projects")
     row = projects[projects["project_id"] == project_id]
@@ -187,6 +211,7 @@ def render() -> None:
         basemap = st.selectbox(tr("map.basemap"), ["relief", "plain", "OpenStreetMap", "Satellite (Esri World Imagery)", "Topographic (OpenTopoMap)"],
                                format_func=_labeller({"relief": tr("map.base.relief"), "plain": tr("map.base.plain")}), key="basemap")
         show_settlements = st.checkbox(tr("map.layer.settlements"), value=False, key="show_settlements")
+        hazard = _hazard_picker()
         st.markdown(f"### {tr('map.mode')}")
         from geo.unit_metrics import METRICS
 
@@ -202,7 +227,7 @@ def render() -> None:
         if level == 2 or level is None:
             st.info(tr("level3.missing"))
 
-    cached_map, shown = _map_for(store.revision(), selected, flt, lang(), basemap, show_settlements, metric)
+    cached_map, shown = _map_for(store.revision(), selected, flt, lang(), basemap, show_settlements, metric, hazard)
     fmap = copy.deepcopy(cached_map)  # st_folium renames elements in place; keep the cached one pristine
     st.caption(tr("map.count", shown=num(shown), total=num(len(projects))) + " · " + tr("legend.precision_note"))
     result = st_folium(fmap, height=620, use_container_width=True, key=f"map_{selected}",
