@@ -25,10 +25,31 @@ class AimakError(Exception):
         return _render(self.key, lang, self.fields)
 
 
+class Phrase:
+    """A catalogue text used as a field of another message, translated with it:
+    ``SchemaError(key="err.x", hint=Phrase("err.x.hint_prj"))``. ``str()`` is English."""
+
+    def __init__(self, key: str, **fields):
+        self.key = key
+        self.fields = fields
+
+    def text(self, lang: str) -> str:
+        return _render(self.key, lang, self.fields)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+    def __repr__(self) -> str:
+        return f"Phrase({self.key!r})"
+
+
 def _render(key: str, lang: str, fields: dict) -> str:
+    """``key`` in ``lang``; numbers in its convention, phrases and keyed errors in fields translated too."""
     from geo.i18n import format_number, t
 
     def local(value):
+        if isinstance(value, (Phrase, AimakError)):
+            return value.text(lang)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return value
         return format_number(value, lang, 0 if float(value).is_integer() else 2)

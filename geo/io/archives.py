@@ -72,19 +72,13 @@ def _safe_member_path(name: str, archive: str) -> PurePosixPath | None:
     Returns None for directory entries.
     """
     if "\x00" in name:
-        raise UnsafeArchiveError(f"The archive {archive} has a member with a NUL byte in its name; it was refused.")
+        raise UnsafeArchiveError(key="err.zip.nul_name", archive=archive)
     normalised = name.replace("\\", "/")
     path = PurePosixPath(normalised)
     if normalised.startswith("/") or (len(normalised) > 1 and normalised[1] == ":"):
-        raise UnsafeArchiveError(
-            f"The archive {archive} was refused: member '{name}' has an absolute path. "
-            "Zip the files with paths relative to the folder that holds them."
-        )
+        raise UnsafeArchiveError(key="err.zip.absolute_path", archive=archive, member=name)
     if any(part == ".." for part in path.parts):
-        raise UnsafeArchiveError(
-            f"The archive {archive} was refused: member '{name}' points outside the archive folder "
-            "('..' in its path, path traversal)."
-        )
+        raise UnsafeArchiveError(key="err.zip.traversal", archive=archive, member=name)
     if normalised.endswith("/"):
         return None
     parts = [p for p in path.parts if p not in ("", ".")]
@@ -104,21 +98,19 @@ def check_zip(path: str | os.PathLike, limits: ZipLimits | None = None, display_
     path = Path(path)
     archive = display_name or path.name
     if not path.is_file():
-        raise NotGeodataError(f"The file {archive} does not exist or is not a file.")
+        raise NotGeodataError(key="err.io.not_a_file", name=archive)
     if path.stat().st_size == 0:
-        raise NotGeodataError(f"The file {archive} is empty (0 bytes).")
+        raise NotGeodataError(key="err.io.empty_file", name=archive)
     if not zipfile.is_zipfile(path):
         raise NotGeodataError(key="err.not_zip", name=str(archive))
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise NotGeodataError(f"The zip archive {archive} cannot be read: {exc}.") from exc
+        raise NotGeodataError(key="err.zip.unreadable", archive=archive, detail=str(exc)) from exc
     if len(infos) > limits.max_members:
-        raise UnsafeArchiveError(
-            f"The archive {archive} was refused: it has {len(infos):,} members, more than the "
-            f"{limits.max_members:,} accepted. Zip only the data set you want to import."
-        )
+        raise UnsafeArchiveError(key="err.zip.too_many_members", archive=archive, count=len(infos),
+                                 limit=limits.max_members)
     files: list[zipfile.ZipInfo] = []
     total = 0
     seen: set[str] = set()
@@ -126,35 +118,24 @@ def check_zip(path: str | os.PathLike, limits: ZipLimits | None = None, display_
         rel = _safe_member_path(info.filename, archive)
         mode = (info.external_attr >> 16) & 0xFFFF
         if stat.S_ISLNK(mode):
-            raise UnsafeArchiveError(
-                f"The archive {archive} was refused: member '{info.filename}' is a symbolic link. "
-                "Zip the real files instead of links."
-            )
+            raise UnsafeArchiveError(key="err.zip.symlink", archive=archive, member=info.filename)
         if rel is None or info.is_dir():
             continue
         if info.flag_bits & 0x1:
-            raise UnsafeArchiveError(
-                f"The archive {archive} was refused: member '{info.filename}' is encrypted "
-                "(password-protected). Zip the files without a password."
-            )
+            raise UnsafeArchiveError(key="err.zip.encrypted", archive=archive, member=info.filename)
         key = str(rel).lower()
         if key in seen:
-            raise UnsafeArchiveError(f"The archive {archive} was refused: member '{info.filename}' appears twice.")
+            raise UnsafeArchiveError(key="err.zip.duplicate_member", archive=archive, member=info.filename)
         seen.add(key)
         total += info.file_size
         if total > limits.max_total_bytes:
-            raise ArchiveTooLargeError(
-                f"The archive {archive} was refused: it would unpack to more than "
-                f"{_mib(limits.max_total_bytes)}. Import a smaller file."
-            )
+            raise ArchiveTooLargeError(key="err.zip.too_large", archive=archive, limit=_mib(limits.max_total_bytes))
         if info.file_size > limits.ratio_min_bytes:
             ratio = info.file_size / max(info.compress_size, 1)
             if ratio > limits.max_ratio:
-                raise ArchiveTooLargeError(
-                    f"The archive {archive} was refused: member '{info.filename}' would expand "
-                    f"{ratio:,.0f} times (from {_mib(info.compress_size)} to {_mib(info.file_size)}), more than "
-                    f"the {limits.max_ratio:,.0f} times accepted; it looks like a zip bomb."
-                )
+                raise ArchiveTooLargeError(key="err.zip.bomb", archive=archive, member=info.filename,
+                                           ratio=round(ratio), packed=_mib(info.compress_size),
+                                           unpacked=_mib(info.file_size), limit=round(limits.max_ratio))
         files.append(info)
     return files
 
@@ -179,9 +160,7 @@ def extract_zip(path: str | os.PathLike, dest: str | os.PathLike, limits: ZipLim
                 rel = _safe_member_path(info.filename, archive)
                 target = (dest / rel).resolve()
                 if dest not in target.parents:
-                    raise UnsafeArchiveError(
-                        f"The archive {archive} was refused: member '{info.filename}' points outside the archive folder."
-                    )
+                    raise UnsafeArchiveError(key="err.zip.outside_folder", archive=archive, member=info.filename)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 written = 0
                 with zf.open(info) as src, open(target, "xb") as dst:
@@ -189,21 +168,17 @@ def extract_zip(path: str | os.PathLike, dest: str | os.PathLike, limits: ZipLim
                         written += len(chunk)
                         written_total += len(chunk)
                         if written_total > limits.max_total_bytes:
-                            raise ArchiveTooLargeError(
-                                f"The archive {archive} was refused: it unpacks to more than "
-                                f"{_mib(limits.max_total_bytes)}."
-                            )
+                            raise ArchiveTooLargeError(key="err.zip.unpacks_too_large", archive=archive,
+                                                       limit=_mib(limits.max_total_bytes))
                         if written > limits.ratio_min_bytes and written / max(info.compress_size, 1) > limits.max_ratio:
-                            raise ArchiveTooLargeError(
-                                f"The archive {archive} was refused: member '{info.filename}' expands more than "
-                                f"{limits.max_ratio:,.0f} times; it looks like a zip bomb."
-                            )
+                            raise ArchiveTooLargeError(key="err.zip.bomb_written", archive=archive, member=info.filename,
+                                                       limit=round(limits.max_ratio))
                         dst.write(chunk)
                 out.append(target)
     except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
-        raise NotGeodataError(f"The zip archive {archive} is damaged and cannot be unpacked: {exc}.") from exc
+        raise NotGeodataError(key="err.zip.damaged", archive=archive, detail=str(exc)) from exc
     except FileExistsError as exc:
-        raise UnsafeArchiveError(f"The archive {archive} was refused: two members unpack to the same file ({exc.filename}).") from exc
+        raise UnsafeArchiveError(key="err.zip.same_target", archive=archive, target=str(exc.filename)) from exc
     return out
 
 

@@ -42,7 +42,7 @@ import pyogrio
 from pyproj import CRS
 from pyproj.exceptions import CRSError, ProjError
 
-from geo.errors import CRSUnresolvedError, NotGeodataError, SchemaError
+from geo.errors import CRSUnresolvedError, NotGeodataError, Phrase, SchemaError
 from geo.io.archives import ZipLimits, extracted_zip
 from geo.settings import STORAGE_CRS
 
@@ -50,6 +50,8 @@ SUPPORTED_FORMATS = (
     "GeoJSON (.geojson, .json), GeoPackage (.gpkg), shapefile (.shp with .shx/.dbf/.prj, "
     "or all of them in one .zip), file geodatabase (a .gdb folder, zipped as .gdb.zip or .zip)"
 )
+#: :data:`SUPPORTED_FORMATS` in the reader's language, for messages.
+_FORMATS = Phrase("err.io.formats")
 
 _GEOJSON_EXT = (".geojson", ".json")
 _SHAPE_SIDECARS = (".shx", ".dbf")
@@ -98,34 +100,34 @@ def _head(path: Path, n: int = 64) -> bytes:
 def _sniff(path: Path, kind: str, name: str) -> None:
     """Refuse a file whose content is not what its extension says."""
     if path.stat().st_size == 0:
-        raise NotGeodataError(f"The file {name} is empty (0 bytes).")
+        raise NotGeodataError(key="err.io.empty_file", name=name)
     head = _head(path, 100)
     if kind == "geojson":
         text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
         if not text.startswith(b"{"):
-            raise NotGeodataError(f"The file {name} is not GeoJSON: it does not start with '{{'.")
+            raise NotGeodataError(key="err.io.not_geojson", name=name)
     elif kind == "gpkg":
         if not head.startswith(b"SQLite format 3\x00"):
-            raise NotGeodataError(f"The file {name} is not a GeoPackage (it is not an SQLite database).")
+            raise NotGeodataError(key="err.io.not_gpkg", name=name)
     elif kind == "shapefile":
         if len(head) < 100 or head[:4] != b"\x00\x00\x27\x0a":
-            raise NotGeodataError(f"The file {name} is not a shapefile (.shp header missing or damaged).")
+            raise NotGeodataError(key="err.io.not_shapefile", name=name)
 
 
 def _layer_infos(source: str, name: str, driver: str) -> list[tuple[str, LayerInfo]]:
     try:
         listed = pyogrio.list_layers(source)
     except Exception as exc:  # pyogrio.errors.DataSourceError and GDAL errors
-        raise NotGeodataError(f"The file {name} cannot be read as geodata: {exc}") from exc
+        raise NotGeodataError(key="err.io.unreadable", name=name, detail=str(exc)) from exc
     out = []
     for layer_name, geom in listed:
         layer_name = str(layer_name)
         try:
             info = pyogrio.read_info(source, layer=layer_name)
         except Exception as exc:
-            raise NotGeodataError(f"Layer '{layer_name}' of {name} cannot be read: {exc}") from exc
+            raise NotGeodataError(key="err.io.layer_unreadable", layer=layer_name, name=name, detail=str(exc)) from exc
         if info.get("driver") != driver:
-            raise NotGeodataError(f"The file {name} was opened as {info.get('driver')}, not {driver}; it was refused.")
+            raise NotGeodataError(key="err.io.wrong_driver", name=name, found=str(info.get("driver")), driver=driver)
         features = info.get("features")
         out.append((layer_name, LayerInfo(
             name=layer_name,
@@ -151,14 +153,11 @@ def _refs_for_file(path: Path, name: str) -> list[_LayerRef]:
         _sniff(path, "shapefile", name)
         missing = [ext for ext in _SHAPE_SIDECARS if _sidecar(path, ext) is None]
         if missing:
-            what = {".shx": ".shx (shape index)", ".dbf": ".dbf (attribute table)"}
-            raise NotGeodataError(
-                f"The shapefile {name} is incomplete: {', '.join(what[m] for m in missing)} missing. "
-                "A shapefile needs the .shp, .shx, .dbf and .prj files with the same name; zip them together."
-            )
+            raise NotGeodataError(key="err.io.shapefile_incomplete", name=name,
+                                  missing=Phrase("err.io.shp_parts." + "_".join(m[1:] for m in missing)))
         source, kind, driver = str(path), "shapefile", "ESRI Shapefile"
     else:
-        raise NotGeodataError(f"The file {name} is not a supported geodata format. Accepted: {SUPPORTED_FORMATS}.")
+        raise NotGeodataError(key="err.io.unsupported", name=name, formats=_FORMATS)
     encoding, notes = (None, ())
     if kind == "shapefile":
         encoding, notes = _shapefile_encoding(path, name)
@@ -267,20 +266,13 @@ def _refs_in_folder(folder: Path, name: str) -> list[_LayerRef]:
         if skipped:
             raise skipped[0]
         if stray:
-            raise NotGeodataError(
-                f"The zip {name} has shapefile parts ({', '.join(stray[:5])}) but no .shp file; "
-                "zip the .shp together with its .shx, .dbf and .prj."
-            )
+            raise NotGeodataError(key="err.io.zip_no_shp", name=name, parts=", ".join(stray[:5]))
         if nested_zips:
-            raise NotGeodataError(
-                f"The zip {name} holds only other zip files ({', '.join(nested_zips[:5])}); unzip it once and import the inner file."
-            )
+            raise NotGeodataError(key="err.io.zip_nested", name=name, zips=", ".join(nested_zips[:5]))
         found = sorted(p.relative_to(folder).as_posix() for p in others)[:8]
-        raise NotGeodataError(
-            f"The zip {name} contains no geodata"
-            + (f" (it holds {', '.join(found)})" if found else " (it is empty)")
-            + f". Accepted: {SUPPORTED_FORMATS}."
-        )
+        if found:
+            raise NotGeodataError(key="err.io.zip_no_geodata", name=name, found=", ".join(found), formats=_FORMATS)
+        raise NotGeodataError(key="err.io.zip_empty", name=name, formats=_FORMATS)
     if skipped:
         note = "; ".join(str(exc) for exc in skipped[:3])
         refs = [replace(r, notes=r.notes + (f"Skipped in {name}: {note}",)) for r in refs]
@@ -298,14 +290,14 @@ def _refs_in_folder(folder: Path, name: str) -> list[_LayerRef]:
 def _opened(path: str | os.PathLike, name: str, limits: ZipLimits | None) -> Iterator[list[_LayerRef]]:
     path = Path(path)
     if not path.exists():
-        raise NotGeodataError(f"The file {name} does not exist.")
+        raise NotGeodataError(key="err.io.missing", name=name)
     if path.is_file() and path.stat().st_size == 0:
-        raise NotGeodataError(f"The file {name} is empty (0 bytes).")
+        raise NotGeodataError(key="err.io.empty_file", name=name)
     if path.is_file() and (path.suffix.lower() == ".zip" or _head(path, 4) == b"PK\x03\x04"):
         with extracted_zip(path, limits, display_name=name) as folder:
             yield _refs_in_folder(folder, name)
     elif path.is_dir() and not _is_gdb_dir(path):
-        raise NotGeodataError(f"{name} is a folder but not a file geodatabase (.gdb). Accepted: {SUPPORTED_FORMATS}.")
+        raise NotGeodataError(key="err.io.folder_not_gdb", name=name, formats=_FORMATS)
     else:
         yield _refs_for_file(path, name)
 
@@ -328,18 +320,20 @@ def _pick(refs: Sequence[_LayerRef], layer: str | None, choose_layer: Callable[[
         for r in refs:
             if layer in (r.info.name, r.layer) or layer.lower() in (r.info.name.lower(), (r.layer or "").lower()):
                 if r.info.geometry_type is None:
-                    raise SchemaError(f"Layer '{layer}' of {name} is a table without geometry.")
+                    raise SchemaError(key="err.io.layer_no_geometry", layer=layer, name=name)
                 return r
-        raise SchemaError(f"{name} has no layer '{layer}'. Its layers: {', '.join(labels) or 'none with geometry'}.")
+        if not labels:
+            raise SchemaError(key="err.io.no_such_layer_none", name=name, layer=layer)
+        raise SchemaError(key="err.io.no_such_layer", name=name, layer=layer, layers=", ".join(labels))
     if not spatial:
-        raise NotGeodataError(f"{name} holds only tables without geometry; there is nothing to put on a map.")
+        raise NotGeodataError(key="err.io.only_tables", name=name)
     if len(spatial) == 1:
         return spatial[0]
     if choose_layer is not None:
         chosen = choose_layer([r.info for r in spatial])
         if chosen is not None:
             return _pick(spatial, chosen, None, name)
-    raise SchemaError(f"{name} has {len(spatial)} layers ({', '.join(labels)}); choose which one to read.")
+    raise SchemaError(key="err.io.choose_layer", name=name, count=len(spatial), layers=", ".join(labels))
 
 
 def _read(ref: _LayerRef, name: str) -> gpd.GeoDataFrame:
@@ -349,9 +343,9 @@ def _read(ref: _LayerRef, name: str) -> gpd.GeoDataFrame:
             kwargs = {"encoding": ref.encoding} if ref.encoding else {}
             frame = pyogrio.read_dataframe(ref.source, layer=ref.layer, **kwargs)
         except Exception as exc:
-            raise NotGeodataError(f"Layer '{ref.info.name}' of {name} cannot be read: {exc}") from exc
+            raise NotGeodataError(key="err.io.layer_unreadable", layer=ref.info.name, name=name, detail=str(exc)) from exc
     if not isinstance(frame, gpd.GeoDataFrame):
-        raise NotGeodataError(f"Layer '{ref.info.name}' of {name} has no geometry.")
+        raise NotGeodataError(key="err.io.layer_has_no_geometry", layer=ref.info.name, name=name)
     return frame
 
 
@@ -362,46 +356,32 @@ def to_wgs84(frame: gpd.GeoDataFrame, name: str, kind: str = "") -> tuple[gpd.Ge
     projected CRS, cannot be transformed, or contradicts the coordinates.
     """
     if frame.crs is None:
-        hint = (" (the .prj file is missing beside the .shp)" if kind == "shapefile" else "")
-        raise CRSUnresolvedError(
-            f"{name}: the coordinate reference system is not stated{hint}, so its coordinates cannot be placed "
-            "on the map. Add the .prj file that came with the data, or save the layer again with its CRS set "
-            "(e.g. in QGIS: Export → Save Features As, CRS EPSG:4326)."
-        )
+        raise CRSUnresolvedError(key="err.crs.missing_prj" if kind == "shapefile" else "err.crs.missing", name=name)
     try:
         crs = CRS.from_user_input(frame.crs)
     except CRSError as exc:
-        raise CRSUnresolvedError(f"{name}: its coordinate reference system cannot be interpreted: {exc}") from exc
+        raise CRSUnresolvedError(key="err.crs.uninterpretable", name=name, detail=str(exc)) from exc
     label = crs.to_string() if crs.to_epsg() is None else f"EPSG:{crs.to_epsg()}"
     label = f"{label} ({crs.name})"
     if not (crs.is_geographic or crs.is_projected):
-        raise CRSUnresolvedError(
-            f"{name}: its coordinate reference system '{crs.name}' is a local or engineering system, "
-            "not tied to the earth; it cannot be converted to longitude/latitude."
-        )
+        raise CRSUnresolvedError(key="err.crs.engineering", name=name, crs=crs.name)
     geoms = frame.geometry
     present = geoms[geoms.notna() & ~geoms.is_empty]
     if len(present):
         xmin, ymin, xmax, ymax = present.total_bounds
         if crs.is_geographic and (min(xmin, ymin) < -400 or max(xmax, ymax) > 400):
-            raise CRSUnresolvedError(
-                f"{name}: the file says its coordinates are degrees ({crs.name}) but they reach "
-                f"{max(abs(xmin), abs(xmax), abs(ymin), abs(ymax)):,.0f}; they look like metres of a projected "
-                "system. The stated CRS is wrong; save the layer again with its real CRS."
-            )
+            raise CRSUnresolvedError(key="err.crs.metres_as_degrees", name=name, crs=crs.name,
+                                     value=round(max(abs(xmin), abs(xmax), abs(ymin), abs(ymax))))
     target = CRS.from_user_input(STORAGE_CRS)
     if crs.equals(target, ignore_axis_order=True):
         return frame.set_crs(STORAGE_CRS, allow_override=True), label, False
     try:
         out = frame.to_crs(STORAGE_CRS)
     except (CRSError, ProjError, ValueError) as exc:
-        raise CRSUnresolvedError(f"{name}: coordinates cannot be converted from {label} to WGS 84: {exc}") from exc
+        raise CRSUnresolvedError(key="err.crs.transform_failed", name=name, crs=label, detail=str(exc)) from exc
     moved = out.geometry[out.geometry.notna() & ~out.geometry.is_empty]
     if len(moved) and not np.all(np.isfinite(moved.total_bounds)):
-        raise CRSUnresolvedError(
-            f"{name}: coordinates cannot be converted from {label} to WGS 84; some fall outside the area "
-            "where that CRS is defined. Check that the stated CRS is the right one."
-        )
+        raise CRSUnresolvedError(key="err.crs.outside_area", name=name, crs=label)
     return out, label, True
 
 
@@ -419,11 +399,11 @@ def read_vector(path: str | os.PathLike, layer: str | None = None, *,
     name = display_name or Path(path).name
     with _opened(path, name, limits) as refs:
         ref = _pick(refs, layer, choose_layer, name)
-        frame = _read(ref, f"{name}" if len(refs) == 1 else f"{name} (layer {ref.info.name})")
+        frame = _read(ref, name if len(refs) == 1 else Phrase("err.io.name_layer", name=name, layer=ref.info.name))
         layers = [r.info.name for r in refs if r.info.geometry_type is not None]
-    where = name if len(layers) <= 1 else f"{name} (layer {ref.info.name})"
+    where = name if len(layers) <= 1 else Phrase("err.io.name_layer", name=name, layer=ref.info.name)
     if len(frame) == 0 and not allow_empty:
-        raise NotGeodataError(f"{where} contains no features.")
+        raise NotGeodataError(key="err.io.no_features", name=where)
     frame, crs_label, reprojected = to_wgs84(frame, where, ref.kind)
     frame.attrs = {
         "source_file": name, "source_layer": ref.info.name, "source_crs": crs_label,
