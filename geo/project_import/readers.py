@@ -45,7 +45,7 @@ import shapely
 from pyproj import CRS
 from shapely.geometry import LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon, shape
 
-from geo.errors import CRSUnresolvedError, NotGeodataError, SchemaError
+from geo.errors import CRSUnresolvedError, NotGeodataError, Phrase, SchemaError
 from geo.io.archives import check_zip, extracted_zip
 
 ACCEPTED = (
@@ -126,31 +126,43 @@ def describe_binary(head: bytes) -> str | None:
     return None
 
 
+#: What :func:`describe_binary` says, as catalogue phrases for messages.
+_WHAT_KEYS = {
+    "a PNG image": "png", "a JPEG image": "jpeg", "a GIF image": "gif", "a PDF document": "pdf",
+    "a zip archive (or an Office document)": "zip", "an old Microsoft Office file (.xls or .doc)": "old_office",
+    "an SQLite database (GeoPackage)": "sqlite", "a gzip archive": "gzip", "a RAR archive": "rar",
+    "a 7-Zip archive": "7z", "a TIFF image": "tiff", "binary data": "binary",
+}
+#: :data:`ACCEPTED` in the reader's language, for messages.
+_ACCEPTED = Phrase("err.import.accepted")
+
+
+def _what(what: str) -> Phrase:
+    return Phrase("err.import.binary." + _WHAT_KEYS.get(what, "binary"))
+
+
 def _refuse_binary(path: Path, name: str, expected: str) -> None:
     what = describe_binary(_head(path))
     if what:
-        raise NotGeodataError(f"The file {name} is named {path.suffix or 'without an extension'} but contains "
-                              f"{what}, not {expected}. Check that you chose the right file.")
+        raise NotGeodataError(key="err.import.wrong_content", name=name, suffix=path.suffix or "(no extension)",
+                              what=_what(what), expected=Phrase("err.import.expected." + expected))
 
 
 def _empty_check(path: Path, name: str) -> None:
     if not path.exists():
-        raise NotGeodataError(f"The file {name} does not exist.")
+        raise NotGeodataError(key="err.io.missing", name=name)
     if path.is_file() and path.stat().st_size == 0:
-        raise NotGeodataError(f"The file {name} is empty (0 bytes).")
+        raise NotGeodataError(key="err.io.empty_file", name=name)
 
 
 def _safe_xml(data: bytes, name: str) -> ET.Element:
     head = data[:4096].lower()
     if b"<!doctype" in head or b"<!entity" in data.lower():
-        raise NotGeodataError(
-            f"The file {name} was refused: it declares a DOCTYPE or XML entities, which are not accepted "
-            "(they can be used to attack the server). Export the file again without them."
-        )
+        raise NotGeodataError(key="err.import.xml_doctype", name=name)
     try:
         return ET.fromstring(data)
     except ET.ParseError as exc:
-        raise NotGeodataError(f"The file {name} is not well-formed XML ({exc}); it may be truncated or damaged.") from exc
+        raise NotGeodataError(key="err.import.xml_malformed", name=name, detail=str(exc)) from exc
 
 
 def _local(tag) -> str:
@@ -194,7 +206,7 @@ def detect_format(path: str | Path, display_name: str | None = None) -> str:
     _empty_check(path, name)
     suffix = Path(name).suffix.lower() or path.suffix.lower()
     if suffix in (".geojson", ".json"):
-        _refuse_binary(path, name, "GeoJSON text")
+        _refuse_binary(path, name, "geojson")
         return "geojson"
     if suffix == ".gpkg":
         return "gpkg"
@@ -203,33 +215,30 @@ def detect_format(path: str | Path, display_name: str | None = None) -> str:
     if suffix == ".zip":
         return "zip"
     if suffix == ".kml":
-        _refuse_binary(path, name, "KML (XML text)")
+        _refuse_binary(path, name, "kml")
         return "kml"
     if suffix == ".kmz":
         return "kmz"
     if suffix in _CSV_EXT:
         what = describe_binary(_head(path))
         if what:
-            raise NotGeodataError(f"The file {name} is named {suffix} but contains {what}, not text. "
-                                  + ("Choose the .xlsx name for an Excel workbook." if "zip" in what else
-                                     "Check that you chose the right file."))
+            raise NotGeodataError(key="err.import.csv_is_zip" if "zip" in what else "err.import.csv_binary",
+                                  name=name, suffix=suffix, what=_what(what))
         return "csv"
     if suffix in _XLSX_EXT:
         return "xlsx"
     if suffix == ".xls":
-        raise NotGeodataError(f"The file {name} is in the old Excel 97–2003 format (.xls), which is not read. "
-                              "Open it in Excel or LibreOffice and save it as .xlsx (or CSV).")
+        raise NotGeodataError(key="err.import.xls", name=name)
     if suffix == ".xml":
-        _refuse_binary(path, name, "XML text")
+        _refuse_binary(path, name, "xml")
         head = _head(path, 4096).lower()
         if b"iati-activit" in head:
             return "iati"
         if b"<kml" in head:
             return "kml"
-        raise NotGeodataError(f"The file {name} is XML but not an IATI activity file (no <iati-activities> element) "
-                              f"or KML. Accepted: {ACCEPTED}.")
-    shown = suffix or "(no extension)"
-    raise NotGeodataError(f"The file {name} has an unsupported type {shown}. Accepted: {ACCEPTED}.")
+        raise NotGeodataError(key="err.import.xml_unknown", name=name, accepted=_ACCEPTED)
+    raise NotGeodataError(key="err.import.unsupported_type", name=name, suffix=suffix or "(no extension)",
+                          accepted=_ACCEPTED)
 
 
 def list_source_layers(path: str | Path, display_name: str | None = None) -> list[str]:
@@ -273,10 +282,10 @@ def read_source(path: str | Path, *, layer: str | None = None, display_name: str
     elif kind == "iati":
         table = _read_iati(path, name)
     else:  # pragma: no cover - detect_format covers every case
-        raise NotGeodataError(f"The file {name} has an unsupported type. Accepted: {ACCEPTED}.")
+        raise NotGeodataError(key="err.import.unsupported", name=name, accepted=_ACCEPTED)
     table.sha256 = _sha256(path)
     if len(table.frame) == 0:
-        raise NotGeodataError(f"The file {name} contains no rows to import.")
+        raise NotGeodataError(key="err.import.no_rows", name=name)
     return table
 
 
@@ -315,19 +324,17 @@ def _check_json(path: Path, name: str) -> None:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise NotGeodataError(f"The file {name} is not UTF-8 text, as GeoJSON must be ({exc.reason} at byte {exc.start}).") from exc
+        raise NotGeodataError(key="err.import.geojson_not_utf8", name=name, reason=exc.reason, byte=str(exc.start)) from exc
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise NotGeodataError(
-            f"The file {name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}. "
-            "It may be truncated or hand-edited; export it again."
-        ) from exc
+        raise NotGeodataError(key="err.import.json_invalid", name=name, detail=exc.msg, line=str(exc.lineno),
+                              col=str(exc.colno)) from exc
     if not isinstance(doc, dict) or doc.get("type") not in ("FeatureCollection", "Feature") and "coordinates" not in doc \
             and doc.get("type") not in ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon"):
-        raise NotGeodataError(f"The file {name} is JSON but not GeoJSON (no FeatureCollection or Feature).")
+        raise NotGeodataError(key="err.import.json_not_geojson", name=name)
     if doc.get("type") == "FeatureCollection" and not doc.get("features"):
-        raise NotGeodataError(f"The file {name} is a GeoJSON FeatureCollection with no features.")
+        raise NotGeodataError(key="err.import.geojson_no_features", name=name)
 
 
 def _vector_table(frame: gpd.GeoDataFrame, name: str, kind: str, layer: str | None, layers: list[str],
@@ -352,7 +359,7 @@ def _read_vector_raw(path: Path, name: str, kind: str, layer: str | None) -> Sou
             return _read_folder_raw(folder, name, layer)
     if kind == "gpkg":
         return _read_ogr_raw(path, name, layer, "gpkg")
-    raise NotGeodataError(f"The file {name} cannot be read on its own; zip the .shp with its .shx, .dbf and .prj files.")
+    raise NotGeodataError(key="err.import.shp_alone", name=name)
 
 
 def _read_folder_raw(folder: Path, name: str, layer: str | None) -> SourceTable:
@@ -362,9 +369,10 @@ def _read_folder_raw(folder: Path, name: str, layer: str | None) -> SourceTable:
         chosen = [p for p in candidates if layer.lower() in (p.stem.lower(), p.name.lower())]
         candidates = chosen or candidates
     if not candidates:
-        raise NotGeodataError(f"The zip {name} contains no shapefile, GeoPackage or GeoJSON.")
+        raise NotGeodataError(key="err.import.zip_no_layer", name=name)
     if len(candidates) > 1 and layer is None:
-        raise SchemaError(f"{name} has {len(candidates)} layers ({', '.join(p.stem for p in candidates)}); choose which one to read.")
+        raise SchemaError(key="err.io.choose_layer", name=name, count=len(candidates),
+                          layers=", ".join(p.stem for p in candidates))
     target = candidates[0]
     inner = f"{name}/{target.relative_to(folder).as_posix()}"
     if target.suffix.lower() in (".geojson", ".json"):
@@ -378,27 +386,27 @@ def _read_ogr_raw(path: Path, name: str, layer: str | None, kind: str, layers: l
     head = _head(path, 100)
     if kind == "gpkg":
         if not head.startswith(b"SQLite format 3\x00"):
-            raise NotGeodataError(f"The file {name} is not a GeoPackage (it is not an SQLite database).")
+            raise NotGeodataError(key="err.io.not_gpkg", name=name)
         source = f"GPKG:{path}"
         names = [str(n) for n, g in pyogrio.list_layers(source) if g is not None]
         if not names:
-            raise NotGeodataError(f"{name} holds no layer with geometry.")
+            raise NotGeodataError(key="err.import.no_geometry_layer", name=name)
         if layer is None and len(names) > 1:
-            raise SchemaError(f"{name} has {len(names)} layers ({', '.join(names)}); choose which one to read.")
+            raise SchemaError(key="err.io.choose_layer", name=name, count=len(names), layers=", ".join(names))
         if layer is not None and layer not in names:
-            raise SchemaError(f"{name} has no layer '{layer}'. Its layers: {', '.join(names)}.")
+            raise SchemaError(key="err.io.no_such_layer", name=name, layer=layer, layers=", ".join(names))
         chosen = layer or names[0]
         layers = names
     else:
         if len(head) < 100 or head[:4] != b"\x00\x00\x27\x0a":
-            raise NotGeodataError(f"The file {name} is not a shapefile (.shp header missing or damaged).")
+            raise NotGeodataError(key="err.io.not_shapefile", name=name)
         source, chosen = str(path), None
     try:
         frame = pyogrio.read_dataframe(source, layer=chosen)
     except Exception as exc:
-        raise NotGeodataError(f"{name} cannot be read: {exc}") from exc
+        raise NotGeodataError(key="err.import.unreadable", name=name, detail=str(exc)) from exc
     if len(frame) == 0:
-        raise NotGeodataError(f"{name} contains no features.")
+        raise NotGeodataError(key="err.io.no_features", name=name)
     stated = frame.crs
     table = _vector_table(frame.set_crs(None, allow_override=True) if stated is not None else frame, name, kind,
                           chosen or path.stem, layers or [])
@@ -492,10 +500,10 @@ _KML_GEOMETRY_TAGS = ("Point", "LineString", "LinearRing", "Polygon", "MultiGeom
 def _read_kml_bytes(data: bytes, name: str, fmt: str) -> SourceTable:
     root = _safe_xml(data, name)
     if _local(root.tag) != "kml" and not any(_local(e.tag) == "Placemark" for e in root.iter()):
-        raise NotGeodataError(f"The file {name} is XML but not KML (its root element is <{_local(root.tag)}>).")
+        raise NotGeodataError(key="err.import.xml_not_kml", name=name, root=_local(root.tag))
     placemarks = [e for e in root.iter() if _local(e.tag) == "Placemark"]
     if not placemarks:
-        raise NotGeodataError(f"The KML file {name} contains no placemarks, so there is nothing to import.")
+        raise NotGeodataError(key="err.import.kml_no_placemarks", name=name)
     rows, geoms, notes = [], [], []
     for i, pm in enumerate(placemarks):
         row: dict = {"name": _text_of(_child(pm, "name")), "description": _text_of(_child(pm, "description"))}
@@ -517,10 +525,8 @@ def _read_kml_bytes(data: bytes, name: str, fmt: str) -> SourceTable:
         rows.append(row)
         geoms.append(geom)
     if all(g is None for g in geoms):
-        raise NotGeodataError(
-            f"The KML file {name} has {len(placemarks)} placemark{'s' if len(placemarks) != 1 else ''} but none has "
-            "coordinates (no Point, LineString or Polygon with <coordinates>); there is nothing to put on the map."
-        )
+        raise NotGeodataError(key="err.import.kml_no_coordinates" if len(placemarks) != 1 else "err.import.kml_no_coordinates_one",
+                              name=name, count=len(placemarks))
     frame = _object_frame(rows)
     labels = []
     for i, row in enumerate(rows):
@@ -543,7 +549,7 @@ def _read_kmz(path: Path, name: str) -> SourceTable:
     with extracted_zip(path, display_name=name) as folder:
         kmls = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() == ".kml")
         if not kmls:
-            raise NotGeodataError(f"The KMZ file {name} contains no .kml document.")
+            raise NotGeodataError(key="err.import.kmz_no_kml", name=name)
         main = next((p for p in kmls if p.name.lower() == "doc.kml"), kmls[0])
         return _read_kml_bytes(main.read_bytes(), f"{name}/{main.relative_to(folder).as_posix()}", "kmz")
 
@@ -558,7 +564,7 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
         try:
             return data.decode("utf-16"), "UTF-16"
         except UnicodeDecodeError as exc:
-            raise NotGeodataError(f"The file {name} says it is UTF-16 but cannot be decoded: {exc.reason}.") from exc
+            raise NotGeodataError(key="err.import.utf16_broken", name=name, reason=exc.reason) from exc
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
@@ -566,9 +572,7 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     try:
         text = data.decode("cp1251")
     except UnicodeDecodeError as exc:
-        raise NotGeodataError(
-            f"The file {name} is neither UTF-8 nor Windows-1251 text (byte {exc.start}); save it as CSV UTF-8."
-        ) from exc
+        raise NotGeodataError(key="err.import.encoding_unknown", name=name, byte=str(exc.start)) from exc
     return text, "Windows-1251"
 
 
@@ -621,11 +625,11 @@ def _read_csv(path: Path, name: str) -> SourceTable:
             rows.append(record + [""] * (len(header) - len(record)))
             lines.append(reader.line_num)
     except csv.Error as exc:
-        raise NotGeodataError(f"The CSV file {name} cannot be read at line {reader.line_num}: {exc}.") from exc
+        raise NotGeodataError(key="err.import.csv_unreadable", name=name, line=str(reader.line_num), detail=str(exc)) from exc
     if header is None:
-        raise NotGeodataError(f"The CSV file {name} has no content (only empty lines).")
+        raise NotGeodataError(key="err.import.csv_empty", name=name)
     if not rows:
-        raise NotGeodataError(f"The CSV file {name} has column names but no data rows.")
+        raise NotGeodataError(key="err.import.csv_no_rows", name=name)
     table = SourceTable(name=name, format="csv", frame=pd.DataFrame(), labels=[f"row {ln}" for ln in lines], lines=lines)
     columns = _unique_headers(header, table)
     table.frame = _object_frame(rows, columns)
@@ -661,21 +665,17 @@ def _open_workbook(path: Path, name: str):
     if not head.startswith(b"PK\x03\x04"):
         what = describe_binary(head)
         if what is None:
-            raise NotGeodataError(
-                f"The file {name} is named .xlsx but is not an Excel workbook: it is plain text (probably CSV). "
-                "Rename it to .csv, or open it in Excel and save it as .xlsx."
-            )
+            raise NotGeodataError(key="err.import.xlsx_is_text", name=name)
         if "old Microsoft Office" in what:
-            raise NotGeodataError(f"The file {name} is an old-format (.xls) or password-protected Excel file, not .xlsx. "
-                                  "Save it as .xlsx without a password.")
-        raise NotGeodataError(f"The file {name} is named .xlsx but contains {what}, not an Excel workbook.")
+            raise NotGeodataError(key="err.import.xlsx_old_or_locked", name=name)
+        raise NotGeodataError(key="err.import.xlsx_wrong_content", name=name, what=_what(what))
     check_zip(path, display_name=name)  # zip-bomb and traversal checks before openpyxl unpacks anything
     try:
         return openpyxl.load_workbook(path, data_only=True, read_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise NotGeodataError(f"The file {name} is not a readable Excel workbook: {exc}.") from exc
+        raise NotGeodataError(key="err.import.xlsx_unreadable", name=name, detail=str(exc)) from exc
     except Exception as exc:  # openpyxl.utils.exceptions.InvalidFileException and XML errors
-        raise NotGeodataError(f"The file {name} is not a readable Excel workbook: {exc}.") from exc
+        raise NotGeodataError(key="err.import.xlsx_unreadable", name=name, detail=str(exc)) from exc
 
 
 def _cell_value(value):
@@ -722,7 +722,7 @@ def _header_row(values: list[list], merged: dict) -> int:
 def _read_sheet(ws, name: str, table_notes: SourceTable | None) -> tuple[pd.DataFrame, list[int], list[str]]:
     values, merged = _sheet_rows(ws)
     if not values or not any(any(v is not None for v in row) for row in values):
-        raise NotGeodataError(f"The sheet '{ws.title}' of {name} is empty.")
+        raise NotGeodataError(key="err.import.sheet_empty", sheet=ws.title, name=name)
     header_r = _header_row(values, merged)
     header_cells = []
     width = max(len(r) for r in values)
@@ -776,7 +776,7 @@ def _read_xlsx(path: Path, name: str, sheet: str | None) -> SourceTable:
         sheets = [ws.title for ws in workbook.worksheets]
         if sheet is not None:
             if sheet not in sheets:
-                raise SchemaError(f"{name} has no sheet '{sheet}'. Its sheets: {', '.join(sheets)}.")
+                raise SchemaError(key="err.import.no_such_sheet", name=name, sheet=sheet, sheets=", ".join(sheets))
             main_ws = workbook[sheet]
         else:
             main_ws = workbook.worksheets[0]
@@ -784,7 +784,7 @@ def _read_xlsx(path: Path, name: str, sheet: str | None) -> SourceTable:
                             layer=main_ws.title, layers=sheets)
         frame, lines, columns = _read_sheet(main_ws, name, table)
         if len(frame) == 0:
-            raise NotGeodataError(f"The sheet '{main_ws.title}' of {name} has column names but no data rows.")
+            raise NotGeodataError(key="err.import.sheet_no_rows", sheet=main_ws.title, name=name)
         table.frame, table.lines = frame, lines
         table.labels = [f"row {ln}" for ln in lines] if len(sheets) == 1 else [f"sheet '{main_ws.title}' row {ln}" for ln in lines]
         if len(sheets) > 1 and sheet is None:
@@ -981,9 +981,9 @@ def _read_iati(path: Path, name: str) -> SourceTable:
     elif _local(root.tag) == "iati-activities":
         activities = _children(root, "iati-activity")
     else:
-        raise NotGeodataError(f"The file {name} is XML but not an IATI activity file (root element <{_local(root.tag)}>).")
+        raise NotGeodataError(key="err.import.xml_not_iati", name=name, root=_local(root.tag))
     if not activities:
-        raise NotGeodataError(f"The IATI file {name} contains no <iati-activity> elements.")
+        raise NotGeodataError(key="err.import.iati_empty", name=name)
     rows, geoms, labels, funding_rows = [], [], [], []
     notes: list[tuple] = []
     for i, act in enumerate(activities):
@@ -1086,10 +1086,8 @@ def _read_iati(path: Path, name: str) -> SourceTable:
         })
         geoms.append(geom)
     if all(g is None for g in geoms):
-        raise SchemaError(
-            f"None of the {len(activities)} activit{'ies' if len(activities) != 1 else 'y'} in the IATI file {name} "
-            "has a location with coordinates (location/point/pos \"lat lon\"), so nothing can be placed on the map."
-        )
+        raise SchemaError(key="err.import.iati_no_locations" if len(activities) != 1 else "err.import.iati_no_locations_one",
+                          name=name, count=len(activities))
     frame = _object_frame(rows)
     table = SourceTable(name=name, format="iati", frame=frame, labels=labels,
                         lines=[i + 1 for i in range(len(rows))], geometry=gpd.GeoSeries(geoms, crs=4326),
