@@ -8,7 +8,7 @@ from jinja2 import Template
 
 
 class Legend(MacroElement):
-    """A legend box in a map corner.
+    """A legend box in a map corner; a click on its title folds it away (it can cover part of the map).
 
     ``entries`` are ``(swatch_html, label)`` pairs; swatch HTML comes from this
     module's helpers (never from data) and labels are escaped here.
@@ -19,11 +19,13 @@ class Legend(MacroElement):
 {% macro html(this, kwargs) %}
 <div class="aimak-legend" style="position:absolute; {{ this.position }}; z-index:1000; background:rgba(255,255,255,.92);
   padding:5px 7px; border-radius:4px; box-shadow:0 0 4px rgba(0,0,0,.3); font:11px/1.35 sans-serif; max-height:55%; overflow:auto;">
-  <div style="font-weight:bold; margin-bottom:3px">{{ this.title }}</div>
+  <details open>
+  <summary style="font-weight:bold; margin-bottom:3px; cursor:pointer">{{ this.title }}</summary>
   <div style="display:grid; grid-template-columns:repeat({{ 2 if this.entries|length > 8 else 1 }}, auto); column-gap:10px">
   {% for swatch, label in this.entries %}<div style="white-space:nowrap">{{ swatch }} {{ label }}</div>{% endfor %}
   </div>
   {% if this.note %}<div style="color:#555; margin-top:3px; max-width:220px; white-space:normal">{{ this.note }}</div>{% endif %}
+  </details>
 </div>
 {% endmacro %}
 """

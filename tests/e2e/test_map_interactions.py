@@ -49,3 +49,28 @@ def test_sector_filter_and_popup_show_text_literally(app_url, page):
     assert "Precision" in popup.inner_text()
     page.get_by_text("Funding sources", exact=False).first.wait_for(timeout=30_000)
     screenshot(page, "popup_dam")
+
+
+def test_hazard_overlay_and_folding_legend(app_url, page):
+    page.goto(app_url + "/?lang=en&unit=KG-N-KOCHKOR", wait_until="domcontentloaded")
+    frame = map_frame(page)
+    frame.locator(".aimak-legend").wait_for(timeout=30_000)
+    assert "Hazard:" not in frame.locator(".aimak-legend").inner_text()
+    box = page.get_by_label("Hazard layer on the map")
+    box.click()
+    box.fill("Slope")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(1500)
+    frame = map_frame(page)
+    legend = frame.locator(".aimak-legend")
+    legend.get_by_text("Hazard: High").wait_for(timeout=60_000)
+    assert "not an official hazard map" in legend.inner_text()
+    # zones are drawn in the ThinkHazard! class colours
+    fills = frame.locator("path.leaflet-interactive").evaluate_all("els => els.map(e => e.getAttribute('fill'))")
+    assert "#db0026" in fills
+    screenshot(page, "map_hazard_overlay")
+    # the legend folds away with a click on its title and comes back
+    legend.locator("summary").click()
+    assert not legend.get_by_text("Hazard: High").is_visible()
+    legend.locator("summary").click()
+    assert legend.get_by_text("Hazard: High").is_visible()
