@@ -92,6 +92,18 @@ def test_one_donor_shows_its_projects(store, lang):
     assert t("donors.split_note") in [c.value for c in at.caption]
 
 
+def test_donors_are_listed_by_number_of_projects(store):
+    import geopandas as gpd
+
+    funding = gpd.read_file(store, layer="funding")
+    counts = funding.groupby("source_name")["project_id"].nunique()
+    at = app("en")
+    options = at.selectbox(key="donor_name").options
+    listed = [int(counts[name]) for name in options]
+    assert listed == sorted(listed, reverse=True) and listed[0] > listed[-1]
+    assert at.selectbox(key="donor_name").value == options[0]
+
+
 def test_donor_from_the_url(store):
     at = app("en", donor=ASSANABIL)
     assert at.selectbox(key="donor_name").value == ASSANABIL

@@ -354,8 +354,10 @@ def _with_project_geometry(table: pd.DataFrame, rows: pd.DataFrame, projects: gp
 
 
 def _pick_donor(funding: pd.DataFrame) -> str | None:
-    """The donor chosen in the sidebar; ``?donor=NAME`` in the URL preselects one (shareable)."""
-    names = sorted(funding["source_name"].dropna().unique())
+    """The donor chosen in the sidebar, listed by the number of projects they fund (most first,
+    then by name); ``?donor=NAME`` in the URL preselects one (shareable)."""
+    counts = funding.dropna(subset=["source_name"]).groupby("source_name")["project_id"].nunique()
+    names = sorted(counts.index, key=lambda name: (-int(counts[name]), str(name)))
     if not names:
         return None
     wanted = st.query_params.get("donor")
