@@ -1,7 +1,7 @@
 """``python -m geo``: what the app does, headless.
 
-Commands: build, stats, export, import-boundaries, exposure, import-projects, undo-import,
-create-user, create-admin (more are added by their modules).
+Commands: build, stats, export, import-boundaries, exposure, import-hazard, delete-hazard-layer,
+import-projects, undo-import, create-user, create-admin (more are added by their modules).
 Exit status 0 on success, 2 on a user error (message on stderr), 1 otherwise.
 """
 from __future__ import annotations
@@ -64,6 +64,34 @@ def _exposure(args) -> int:
     text = run_exposure_command(args.hazard, store, args.format, args.mapping, hazard_type=args.hazard_type,
                                 value_column=args.value_column, table=args.table)
     print(text, end="" if text.endswith("\n") else "\n")
+    return 0
+
+
+def _import_hazard(args) -> int:
+    from geo import auth
+    from geo.build import ensure_store
+    from geo.hazard_store import import_hazard_layer
+
+    store = open_store(args.store)
+    ensure_store(store)
+    # The command line is a trusted local admin (as for import-boundaries and create-user).
+    summary = import_hazard_layer(store, auth.User(args.user, "admin"), args.file, hazard_type=args.hazard_type,
+                                  mapping=args.mapping, value_column=args.value_column, band=args.band,
+                                  layer_name=args.layer_name, source=args.source, source_date=args.date,
+                                  licence=args.licence)
+    print(json.dumps(summary, ensure_ascii=False, indent=1))
+    return 0
+
+
+def _delete_hazard_layer(args) -> int:
+    from geo import auth
+    from geo.build import ensure_store
+    from geo.hazard_store import delete_hazard_layer
+
+    store = open_store(args.store)
+    ensure_store(store)
+    summary = delete_hazard_layer(store, auth.User(args.user, "admin"), args.name)
+    print(json.dumps(summary, ensure_ascii=False, indent=1))
     return 0
 
 
@@ -170,6 +198,28 @@ def parser() -> argparse.ArgumentParser:
     xp.add_argument("--value-column", dest="value_column", help="column with the class or value (vector files)")
     xp.add_argument("--table", help="CSV: write only this table (by_class, by_unit, projects_at_risk, …)")
     xp.set_defaults(func=_exposure)
+
+    ih = sub.add_parser("import-hazard", help="import an official hazard layer (vector zones or raster, any CRS) "
+                                              "into the store; it replaces the indicative layer of its type")
+    ih.add_argument("file", help="GeoJSON, GeoPackage, zipped Shapefile, … or GeoTIFF")
+    ih.add_argument("--hazard-type", dest="hazard_type", required=True,
+                    help="mudflow, flood, landslide, avalanche, earthquake, glacial_lake_outburst, …")
+    ih.add_argument("--mapping", help='values → classes: JSON text or a .json file, e.g. {"High": 0.4, "Medium": 0.2}; '
+                                      "stored with the layer")
+    ih.add_argument("--value-column", dest="value_column", help="column with the class or value (vector files)")
+    ih.add_argument("--band", type=int, default=1, help="raster band (default 1)")
+    ih.add_argument("--layer-name", dest="layer_name", help="name of the layer (default: the file name)")
+    ih.add_argument("--source", help="who made the map")
+    ih.add_argument("--date", help="date or year of the map")
+    ih.add_argument("--licence", help="licence of the map")
+    ih.add_argument("--user", default="admin", help="name recorded in the audit log (a trusted local admin)")
+    ih.set_defaults(func=_import_hazard)
+
+    dh = sub.add_parser("delete-hazard-layer", help="delete an imported hazard layer; when it was the last official "
+                                                    "layer of its type, the shipped indicative layer comes back")
+    dh.add_argument("name", help="layer_name of the layer (shipped indicative layers cannot be deleted)")
+    dh.add_argument("--user", default="admin", help="name recorded in the audit log (a trusted local admin)")
+    dh.set_defaults(func=_delete_hazard_layer)
 
     ip = sub.add_parser("import-projects", help="check a project file (per-row report on stderr) and, with --commit, import it")
     ip.add_argument("file", help="CSV, XLSX, GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, Kobo/ODK export or IATI XML")

@@ -74,7 +74,7 @@ def _geometry_array(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs: Any = None) ->
 def _classified_zones(zones: gpd.GeoDataFrame, crs: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Valid zone geometries that have a class, and their ranks (int8)."""
     if zones.crs is None:
-        raise InputError("The hazard zones have no coordinate reference system.")
+        raise InputError(key="err.hazard.zones_no_crs")
     ranks = zones["hazard_class"].map(lambda c: CLASS_RANK.get(c, 0) if isinstance(c, str) else 0)
     ranks = ranks.to_numpy(dtype=np.int8)
     geoms = _geometry_array(zones, crs)
@@ -350,7 +350,7 @@ def line_length_by_class(lines: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, key: 
 # --------------------------------------------------------------------------- rasters
 def _raster_polygons(polygons: gpd.GeoDataFrame, raster_crs: Any, key: str | None) -> tuple[gpd.GeoDataFrame, str]:
     if polygons.crs is None:
-        raise InputError("The polygons have no coordinate reference system.")
+        raise InputError(key="err.hazard.polygons_no_crs")
     key = key or "_row"
     frame = gpd.GeoDataFrame(
         {key: polygons[key].to_numpy() if key in polygons.columns else np.arange(len(polygons))},
@@ -389,9 +389,9 @@ def raster_zonal(raster_path: str | Path, polygons: gpd.GeoDataFrame,
     with rasterio.open(raster_path) as src:
         raster_crs, transform = src.crs, src.transform
         if not 1 <= band <= src.count:
-            raise InputError(f"The raster {Path(raster_path).name} has no band {band} (it has {src.count}).")
+            raise InputError(key="err.hazard.no_band", name=Path(raster_path).name, band=int(band), count=int(src.count))
     if raster_crs is None:
-        raise InputError(f"The raster {Path(raster_path).name} has no coordinate reference system.")
+        raise InputError(key="err.hazard.raster_no_crs", name=Path(raster_path).name)
     frame, key = _raster_polygons(polygons, raster_crs, key)
     ops = []
     for stat in stats:
@@ -537,15 +537,15 @@ def load_hazard(hazard: Any, *, data: Any = None, mapping: Any = None, layer_nam
         stored = stored if stored is not None else pd.DataFrame(columns=["layer_name"])
         zones = stored[stored["layer_name"] == hazard] if len(stored) else stored
         if len(zones) == 0:
-            raise InputError(f"'{hazard}' is neither a file nor a hazard layer in the store.")
+            raise InputError(key="err.hazard.not_file_or_layer", name=str(hazard))
         zones = conform(zones, "hazard_zones")
     else:
-        raise InputError(f"The hazard layer '{hazard}' was not found; give a file path.")
+        raise InputError(key="err.hazard.not_found", name=str(hazard))
     if layer_name is not None and isinstance(hazard, gpd.GeoDataFrame) and "hazard_class" in hazard.columns:
         zones = zones[zones["layer_name"] == layer_name].reset_index(drop=True)
     layers = zones["layer_name"].dropna().unique()
     if len(layers) > 1:
-        raise InputError(f"The hazard frame holds several layers ({', '.join(map(str, layers))}); choose one.")
+        raise InputError(key="err.hazard.several_layers", names=", ".join(map(str, layers)))
     return zones
 
 
@@ -713,8 +713,14 @@ def _layer_table(zones: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def _legend(zones: gpd.GeoDataFrame, mapping: Any) -> pd.DataFrame:
+    """The rule per class: the mapping given now, else the one stored with the layer
+    (``class_rule``), else "as given in the layer" for the classes present."""
     if mapping is not None:
         return make_mapping(mapping).legend()
+    stored = zones["class_rule"].dropna() if "class_rule" in zones.columns else pd.Series(dtype="string")
+    rule = hazards.rule_mapping(stored.iloc[0]) if len(stored) else None
+    if rule is not None and rule.kind != "classes":
+        return rule.legend()
     present = [c for c in HAZARD_CLASSES if (zones["hazard_class"] == c).any()]
     return pd.DataFrame({"hazard_class": present, "rank": [CLASS_RANK[c] for c in present],
                          "colour": [CLASS_COLOURS[c] for c in present], "rule": ["as given in the layer"] * len(present)})
@@ -735,7 +741,7 @@ def report_to_csv(report: dict[str, pd.DataFrame], table: str | None = None) -> 
     ``hazard_class``, ``sector``, ``currency``, ``measure``, ``value``."""
     if table is not None:
         if table not in report:
-            raise InputError(f"No table '{table}'; choose one of {', '.join(report)}.")
+            raise InputError(key="err.hazard.no_table", name=str(table), tables=", ".join(report))
         return report[table].to_csv(index=False)
     id_columns = ["pcode", "layer", "line_id", "hazard_class", "sector", "currency"]
     parts = []
@@ -772,7 +778,7 @@ def run_exposure_command(hazard_path: str | Path, store: Any = None, out_format:
     (:func:`geo.hazards.make_mapping`). ``table`` picks one table for CSV output.
     """
     if out_format not in ("json", "csv"):
-        raise InputError(f"Unknown output format '{out_format}'; use json or csv.")
+        raise InputError(key="err.hazard.unknown_format", name=str(out_format))
     if store is None or isinstance(store, (str, Path)):
         from geo.store import open_store
 

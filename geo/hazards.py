@@ -8,8 +8,15 @@ flood depth, recurrence) or a table of categories (for coded zones).
 Every import returns a frame in the ``hazard_zones`` schema (:mod:`geo.schema`):
 EPSG:4326 MultiPolygons with ``zone_id``, ``hazard_type``, ``hazard_class``,
 ``value`` (the layer's numeric value, empty for categories and raster classes),
-``layer_name`` and the provenance ``source``, ``source_date``, ``licence`` (empty
-when not known) and ``indicative`` (False for imported layers).
+``layer_name``, the provenance ``source``, ``source_date``, ``licence`` (empty
+when not known), ``indicative`` (False for imported layers) and ``class_rule``: the
+value → class rule the user chose, as JSON that :func:`make_mapping` reads back
+(:func:`rule_text`, :func:`rule_mapping`), e.g.
+``{"higher_is_worse": true, "thresholds": {"High": 10, "Medium": 5}}``.
+
+User errors are raised with message-catalogue keys ``err.hazard.*``
+(:class:`geo.errors.AimakError`): ``str(exc)`` is English, ``exc.text(lang)``
+translated.
 
 Files are read with pyogrio (vectors) and rasterio (rasters) in whatever CRS they
 declare and reprojected to EPSG:4326. Rasters are classified cell by cell in their
@@ -48,6 +55,10 @@ CLASS_COLOURS: dict[str, str] = {
 HAZARD_TYPES: tuple[str, ...] = (
     "mudflow", "flood", "landslide", "avalanche", "earthquake", "glacial_lake_outburst",
 )
+
+#: Examples of mappings shown in error messages (JSON, as the command line takes them).
+EXAMPLE_THRESHOLDS = '{"High": 10, "Medium": 5, "Low": 2, "Very low": 0}'
+EXAMPLE_CATEGORIES = '{"1": "Low", "2": "Medium", "3": "High"}'
 
 RASTER_SUFFIXES = {".tif", ".tiff", ".vrt", ".img", ".asc", ".nc", ".jp2"}
 
@@ -208,9 +219,9 @@ def make_mapping(spec: Any = None) -> ClassMapping:
         try:
             spec = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise SchemaError(f"The class mapping is neither JSON nor a JSON file: {exc}.") from None
+            raise SchemaError(key="err.hazard.mapping_not_json", reason=str(exc)) from None
     if not isinstance(spec, dict) or not spec:
-        raise SchemaError("The class mapping must be a non-empty table of values and classes.")
+        raise SchemaError(key="err.hazard.mapping_empty")
     if "thresholds" in spec:
         return _threshold_mapping(spec["thresholds"], spec.get("higher_is_worse"))
     if "categories" in spec:
@@ -221,11 +232,32 @@ def make_mapping(spec: Any = None) -> ClassMapping:
         return _threshold_mapping(spec, None)
     if all(normalise_class(v) for v in spec.values()):
         return _category_mapping(spec)
-    raise SchemaError(
-        "The class mapping is not understood. Give either class → number thresholds, e.g. "
-        '{"High": 10, "Medium": 5, "Low": 2, "Very low": 0}, or value → class, e.g. '
-        '{"1": "Low", "2": "Medium", "3": "High"}. Classes are High, Medium, Low, Very low.'
-    )
+    raise SchemaError(key="err.hazard.mapping_unknown", thresholds=EXAMPLE_THRESHOLDS, categories=EXAMPLE_CATEGORIES)
+
+
+def rule_text(mapping: Any) -> str:
+    """The value → class rule as the JSON text stored in ``hazard_zones.class_rule``.
+
+    Readable by people and by :func:`make_mapping`, e.g.
+    ``{"higher_is_worse": true, "thresholds": {"High": 10.0, "Medium": 5.0}}``,
+    ``{"categories": {"1": "Low", "2": "High"}}`` or ``{"classes": true}`` (the
+    values already were class names). Keys are sorted, so equal rules give equal text.
+
+    >>> rule_text({"High": 10, "Low": 2})
+    '{"higher_is_worse": true, "thresholds": {"High": 10.0, "Low": 2.0}}'
+    """
+    return json.dumps(make_mapping(mapping).to_dict(), ensure_ascii=False, sort_keys=True)
+
+
+def rule_mapping(text: Any) -> ClassMapping | None:
+    """The :class:`ClassMapping` stored in a ``class_rule`` cell; None when the cell is
+    empty (layers stored before the column existed) or not a readable rule."""
+    if text is None or text is pd.NA or (isinstance(text, float) and math.isnan(text)) or not str(text).strip():
+        return None
+    try:
+        return make_mapping(str(text))
+    except SchemaError:
+        return None
 
 
 def _is_number(value: Any) -> bool:
@@ -243,14 +275,14 @@ def _is_number(value: Any) -> bool:
 
 def _threshold_mapping(thresholds: dict, higher_is_worse: bool | None) -> ClassMapping:
     if not isinstance(thresholds, dict) or not thresholds:
-        raise SchemaError("Thresholds must be a table of class → number.")
+        raise SchemaError(key="err.hazard.thresholds_not_table")
     pairs: dict[str, float] = {}
     for key, bound in thresholds.items():
         cls = normalise_class(key)
         if cls is None:
-            raise SchemaError(f"'{key}' is not a hazard class; use High, Medium, Low or Very low.")
+            raise SchemaError(key="err.hazard.not_a_class", name=str(key))
         if not _is_number(bound):
-            raise SchemaError(f"The threshold for {cls} must be a number, not '{bound}'.")
+            raise SchemaError(key="err.hazard.threshold_not_number", cls=cls, value=str(bound))
         pairs[cls] = float(bound)
     ordered = tuple((c, pairs[c]) for c in HAZARD_CLASSES if c in pairs)
     bounds = [b for _, b in ordered]
@@ -264,24 +296,21 @@ def _threshold_mapping(thresholds: dict, higher_is_worse: bool | None) -> ClassM
         elif rising:
             higher_is_worse = False
         else:
-            raise SchemaError(
-                "Thresholds must change in one direction from High to Very low "
-                f"(got {', '.join(f'{c} {_fmt(b)}' for c, b in ordered)})."
-            )
+            raise SchemaError(key="err.hazard.thresholds_mixed",
+                              got=", ".join(f"{c} {_fmt(b)}" for c, b in ordered))
     elif (higher_is_worse and not falling) or (not higher_is_worse and not rising):
-        direction = "fall" if higher_is_worse else "rise"
-        raise SchemaError(f"With higher_is_worse={higher_is_worse} the thresholds must {direction} from High to Very low.")
+        raise SchemaError(key="err.hazard.thresholds_must_fall" if higher_is_worse else "err.hazard.thresholds_must_rise")
     return ClassMapping("thresholds", thresholds=ordered, higher_is_worse=bool(higher_is_worse))
 
 
 def _category_mapping(categories: dict) -> ClassMapping:
     if not isinstance(categories, dict) or not categories:
-        raise SchemaError("Categories must be a table of value → class.")
+        raise SchemaError(key="err.hazard.categories_not_table")
     table: dict[str, str] = {}
     for key, cls in categories.items():
         name = normalise_class(cls)
         if name is None:
-            raise SchemaError(f"'{cls}' (for value '{key}') is not a hazard class; use High, Medium, Low or Very low.")
+            raise SchemaError(key="err.hazard.category_not_a_class", name=str(cls), value=str(key))
         table[_category_key(key)] = name
     return ClassMapping("categories", categories=table)
 
@@ -295,7 +324,7 @@ def classify_values(values: Any, mapping: Any = None) -> pd.Series:
 def _provenance_row(hazard_type: str, layer_name: str | None, source: str | None, source_date: str | None,
                     licence: str | None, path: Path | None) -> dict:
     if not hazard_type or not str(hazard_type).strip():
-        raise SchemaError("Say which hazard the layer shows (hazard_type, e.g. mudflow, flood, earthquake).")
+        raise SchemaError(key="err.hazard.no_type")
     name = layer_name or (path.stem if path is not None else str(hazard_type))
     return {
         "hazard_type": str(hazard_type).strip(),
@@ -318,7 +347,7 @@ def _zone_frame(geometries: gpd.GeoSeries, classes: pd.Series, values: pd.Series
     geoms = _polygonal(geometries)
     keep = ~(geoms.is_empty | geoms.isna())
     if geometries.crs is None:
-        raise CRSUnresolvedError("The hazard layer has no coordinate reference system.")
+        raise CRSUnresolvedError(key="err.hazard.no_crs")
     frame = gpd.GeoDataFrame(
         {
             "hazard_class": pd.Series(classes.to_numpy(dtype=object), dtype="string")[keep.to_numpy()].to_numpy(),
@@ -328,7 +357,7 @@ def _zone_frame(geometries: gpd.GeoSeries, classes: pd.Series, values: pd.Series
         crs=geometries.crs,
     )
     if len(frame) == 0:
-        raise NotGeodataError("The hazard layer holds no polygons (zones must be areas, not points or lines).")
+        raise NotGeodataError(key="err.hazard.no_polygons")
     frame = frame.to_crs(STORAGE_CRS)
     _check_in_country(frame)
     slug = _slug(meta["layer_name"])
@@ -367,10 +396,8 @@ def _polygonal(geometries: gpd.GeoSeries) -> gpd.GeoSeries:
 def _check_in_country(frame: gpd.GeoDataFrame) -> None:
     minx, miny, maxx, maxy = frame.total_bounds
     if not box(minx, miny, maxx, maxy).intersects(box(*COUNTRY_BOUNDS)):
-        raise OutsideCountryError(
-            f"The hazard layer lies at {minx:.3f}–{maxx:.3f} E, {miny:.3f}–{maxy:.3f} N, outside Kyrgyzstan. "
-            "Check that the file declares the right coordinate reference system."
-        )
+        raise OutsideCountryError(key="err.hazard.outside", minx=f"{minx:.3f}", maxx=f"{maxx:.3f}",
+                                  miny=f"{miny:.3f}", maxy=f"{maxy:.3f}")
 
 
 # --------------------------------------------------------------------------- vectors
@@ -399,24 +426,21 @@ def read_hazard_vector(
     try:
         raw = gpd.read_file(path, engine="pyogrio", layer=layer)
     except Exception as exc:  # pyogrio raises several error types for unreadable files
-        raise NotGeodataError(f"'{path.name}' cannot be read as geodata: {exc}") from None
+        raise NotGeodataError(key="err.hazard.unreadable", name=path.name, reason=str(exc)) from None
     if len(raw) == 0:
-        raise NotGeodataError(f"'{path.name}' holds no features.")
+        raise NotGeodataError(key="err.hazard.no_features", name=path.name)
     if raw.crs is None:
-        raise CRSUnresolvedError(
-            f"'{path.name}' does not say its coordinate reference system. Add a .prj file or save it with a CRS."
-        )
+        raise CRSUnresolvedError(key="err.hazard.file_no_crs", name=path.name)
     column = _value_column(raw, value_column, hazard_type)
     values = raw[column]
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     if mapping is None and numeric:
-        raise SchemaError(
-            f"Column '{column}' holds numbers; give a mapping of classes to thresholds, e.g. "
-            '{"High": 10, "Medium": 5, "Low": 2, "Very low": 0}.'
-        )
-    classes = make_mapping(mapping).classify(values.reset_index(drop=True))
+        raise SchemaError(key="err.hazard.numbers_need_thresholds", column=str(column), example=EXAMPLE_THRESHOLDS)
+    rule = make_mapping(mapping)
+    classes = rule.classify(values.reset_index(drop=True))
     numbers = values.reset_index(drop=True) if numeric else pd.Series(np.nan, index=range(len(raw)))
     meta = _provenance_row(hazard_type, layer_name, source, source_date, licence, path)
+    meta["class_rule"] = rule_text(rule)
     return _zone_frame(raw.geometry.reset_index(drop=True), classes, numbers, meta)
 
 
@@ -434,15 +458,17 @@ def zones_from_frame(
 ) -> gpd.GeoDataFrame:
     """The same as :func:`read_hazard_vector` for a GeoDataFrame already in memory."""
     if frame.crs is None:
-        raise CRSUnresolvedError("The hazard frame has no coordinate reference system.")
+        raise CRSUnresolvedError(key="err.hazard.no_crs")
     column = _value_column(frame, value_column, hazard_type)
     values = frame[column].reset_index(drop=True)
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     if mapping is None and numeric:
-        raise SchemaError(f"Column '{column}' holds numbers; give a mapping of classes to thresholds.")
-    classes = make_mapping(mapping).classify(values)
+        raise SchemaError(key="err.hazard.numbers_need_thresholds", column=str(column), example=EXAMPLE_THRESHOLDS)
+    rule = make_mapping(mapping)
+    classes = rule.classify(values)
     numbers = values if numeric else pd.Series(np.nan, index=range(len(frame)))
     meta = _provenance_row(hazard_type, layer_name, source, source_date, licence, None)
+    meta["class_rule"] = rule_text(rule)
     return _zone_frame(frame.geometry.reset_index(drop=True), classes, numbers, meta, indicative=indicative)
 
 
@@ -450,7 +476,8 @@ def _value_column(frame: pd.DataFrame, requested: str | None, hazard_type: str) 
     columns = [c for c in frame.columns if c != frame.geometry.name]
     if requested:
         if requested not in frame.columns:
-            raise SchemaError(f"The layer has no column '{requested}'. Its columns: {', '.join(map(str, columns))}.")
+            raise SchemaError(key="err.hazard.no_column", column=str(requested),
+                              columns=", ".join(map(str, columns)) or "—")
         return requested
     lower = {str(c).lower(): c for c in columns}
     for name in ("hazard_class", "class", "value", str(hazard_type).lower()):
@@ -459,10 +486,7 @@ def _value_column(frame: pd.DataFrame, requested: str | None, hazard_type: str) 
     numeric = [c for c in columns if pd.api.types.is_numeric_dtype(frame[c])]
     if len(numeric) == 1:
         return numeric[0]
-    raise SchemaError(
-        "Say which column holds the hazard class or value (value_column). "
-        f"The layer's columns: {', '.join(map(str, columns)) or '(none)'}."
-    )
+    raise SchemaError(key="err.hazard.which_column", columns=", ".join(map(str, columns)) or "—")
 
 
 # --------------------------------------------------------------------------- rasters
@@ -483,19 +507,17 @@ def classify_raster(path: str | Path, mapping: Any, band: int = 1) -> Classified
     path = Path(path)
     mapping = make_mapping(mapping)
     if mapping.kind == "classes":
-        raise SchemaError("A raster holds numbers; give thresholds or a table of value → class.")
+        raise SchemaError(key="err.hazard.raster_needs_mapping")
     try:
         with rasterio.open(path) as src:
             if src.crs is None:
-                raise CRSUnresolvedError(
-                    f"'{path.name}' does not say its coordinate reference system; save it as a GeoTIFF with a CRS."
-                )
+                raise CRSUnresolvedError(key="err.hazard.raster_no_crs", name=path.name)
             data = src.read(band, masked=True)
             transform, crs = src.transform, src.crs
     except CRSUnresolvedError:
         raise
     except Exception as exc:
-        raise NotGeodataError(f"'{path.name}' cannot be read as a raster: {exc}") from None
+        raise NotGeodataError(key="err.hazard.raster_unreadable", name=path.name, reason=str(exc)) from None
     values = np.ma.filled(data.astype("float64"), np.nan)
     ranks = mapping.ranks(values.ravel()).reshape(values.shape).astype(np.uint8)
     return ClassifiedRaster(ranks, transform, crs)
@@ -567,14 +589,16 @@ def read_hazard_raster(
     :func:`geo.exposure.raster_zonal` on the raster itself for value statistics.
     """
     path = Path(path)
-    classified = classify_raster(path, mapping, band)
+    rule = make_mapping(mapping)
+    classified = classify_raster(path, rule, band)
     polygons = vectorise_classes(classified, sieve_cells=sieve_cells)
     if len(polygons) == 0:
-        raise SchemaError(f"No cell of '{path.name}' falls in any class of the mapping; check the thresholds.")
+        raise SchemaError(key="err.hazard.raster_no_class", name=path.name)
     if not polygons.crs.is_geographic:
         cell = min(abs(classified.transform.a), abs(classified.transform.e))
         polygons["geometry"] = shapely.segmentize(polygons.geometry.values, max_segment_length=8 * cell)
     meta = _provenance_row(hazard_type, layer_name, source, source_date, licence, path)
+    meta["class_rule"] = rule_text(rule)
     return _zone_frame(polygons.geometry, polygons["hazard_class"], pd.Series(np.nan, index=polygons.index), meta)
 
 
@@ -597,15 +621,17 @@ def read_hazard_layer(path: str | Path, **kwargs) -> gpd.GeoDataFrame:
 
 # --------------------------------------------------------------------------- layers
 def hazard_layers(zones: pd.DataFrame) -> pd.DataFrame:
-    """One row per layer in a hazard_zones frame: name, type, provenance, indicative, zone count."""
-    cols = ["layer_name", "hazard_type", "source", "source_date", "licence", "indicative"]
+    """One row per layer in a hazard_zones frame: name, type, provenance, indicative, the
+    stored value → class rule (``class_rule``, empty for layers stored without it), zone count."""
+    cols = ["layer_name", "hazard_type", "source", "source_date", "licence", "indicative", "class_rule"]
     if len(zones) == 0:
         return pd.DataFrame(columns=cols + ["zones"])
-    table = pd.DataFrame(zones)[cols].astype({"layer_name": "string", "hazard_type": "string"})
+    table = pd.DataFrame(zones).reindex(columns=cols).astype({"layer_name": "string", "hazard_type": "string",
+                                                             "class_rule": "string"})
     return (
         table.groupby(["layer_name", "hazard_type"], dropna=False, sort=True)
         .agg(source=("source", "first"), source_date=("source_date", "first"), licence=("licence", "first"),
-             indicative=("indicative", "first"), zones=("source", "size"))
+             indicative=("indicative", "first"), class_rule=("class_rule", "first"), zones=("layer_name", "size"))
         .reset_index()
     )
 

@@ -35,6 +35,7 @@ from geo.hazards import (
     ClassMapping,
     ClassifiedRaster,
     make_mapping,
+    rule_text,
     vectorise_classes,
 )
 
@@ -65,9 +66,9 @@ def cell_size_m(transform: Any, crs: Any, height: int) -> tuple[np.ndarray, np.n
     from pyproj import CRS
 
     if transform.b != 0 or transform.d != 0:
-        raise InputError("The elevation grid is rotated; save it north-up before deriving slopes.")
+        raise InputError(key="err.hazard.grid_rotated")
     if crs is None:
-        raise CRSUnresolvedError("The elevation grid has no coordinate reference system.")
+        raise CRSUnresolvedError(key="err.hazard.grid_no_crs")
     pcrs = CRS.from_user_input(crs.to_wkt() if hasattr(crs, "to_wkt") else crs)
     if pcrs.is_geographic:
         rows = np.arange(height) + 0.5
@@ -92,12 +93,12 @@ def slope_degrees(dem_path: str | Path = settings.ELEVATION_FILE, band: int = 1)
 
     dem_path = Path(dem_path)
     if not dem_path.exists():
-        raise InputError(f"The elevation grid {dem_path} is missing; rebuild the shipped data.")
+        raise InputError(key="err.hazard.grid_missing", path=str(dem_path))
     with rasterio.open(dem_path) as src:
         z = src.read(band, masked=True).astype("float64").filled(np.nan)
         transform, crs = src.transform, src.crs
     if z.shape[0] < 2 or z.shape[1] < 2:
-        raise InputError("The elevation grid needs at least 2 × 2 cells to derive slopes.")
+        raise InputError(key="err.hazard.grid_too_small")
     dx, dy = cell_size_m(transform, crs, z.shape[0])
     dz_row, dz_col = np.gradient(z)          # change per cell along rows (y) and columns (x)
     gx = dz_col / dx[:, None]
@@ -106,8 +107,21 @@ def slope_degrees(dem_path: str | Path = settings.ELEVATION_FILE, band: int = 1)
     return slope.astype("float32"), transform, crs
 
 
+def default_rule(hazard_type: str) -> ClassMapping | None:
+    """The value → class rule of a shipped indicative layer: slope thresholds in degrees
+    (landslide, higher is worse) or river-band outer distances in metres (flood, lower
+    is worse: a ring's ``value`` is its outer distance); None for other types."""
+    if hazard_type == "landslide":
+        return make_mapping({"thresholds": SLOPE_CLASSES_DEG, "higher_is_worse": True})
+    if hazard_type == "flood":
+        return make_mapping({"thresholds": RIVER_BANDS_M, "higher_is_worse": False})
+    return None
+
+
 def _indicative_frame(polygons: gpd.GeoDataFrame, values: pd.Series, hazard_type: str, layer_name: str,
-                      source: str, source_date: Any, licence: str) -> gpd.GeoDataFrame:
+                      source: str, source_date: Any, licence: str, rule: ClassMapping | None = None) -> gpd.GeoDataFrame:
+    """hazard_zones rows (EPSG:4326) of an indicative layer; ``class_rule`` holds ``rule``
+    (default: :func:`default_rule` of the hazard type)."""
     from geo.store.base import conform
 
     frame = gpd.GeoDataFrame(
@@ -123,6 +137,8 @@ def _indicative_frame(polygons: gpd.GeoDataFrame, values: pd.Series, hazard_type
     frame["source_date"] = source_date
     frame["licence"] = licence
     frame["indicative"] = True
+    rule = rule if rule is not None else default_rule(hazard_type)
+    frame["class_rule"] = rule_text(rule) if rule is not None else pd.NA
     return conform(frame, "hazard_zones")
 
 
@@ -160,7 +176,7 @@ def slope_zones(
         f"{INDICATIVE_NOTE}"
     )
     return _indicative_frame(polygons, pd.Series(np.nan, index=polygons.index, dtype="Float64"), "landslide",
-                             SLOPE_LAYER_NAME, source, "2023", "GEBCO Grid: public domain")
+                             SLOPE_LAYER_NAME, source, "2023", "GEBCO Grid: public domain", rule=mapping)
 
 
 def river_band_zones(
@@ -179,15 +195,15 @@ def river_band_zones(
     else:
         path = Path(rivers)
         if not path.exists():
-            raise InputError(f"The rivers file {path} is missing; rebuild the shipped data.")
+            raise InputError(key="err.hazard.rivers_missing", path=str(path))
         lines, name = gpd.read_file(path, engine="pyogrio"), path.name
     if lines.crs is None:
-        raise CRSUnresolvedError("The rivers layer has no coordinate reference system.")
+        raise CRSUnresolvedError(key="err.hazard.rivers_no_crs")
     bands = {c: float(d) for c, d in (bands_m or RIVER_BANDS_M).items()}
     order = sorted(bands, key=lambda c: -CLASS_RANK[c])      # worst (nearest) first
     distances = [bands[c] for c in order]
     if any(b <= a for a, b in zip(distances, distances[1:])):
-        raise InputError("River band distances must grow from High to Very low.")
+        raise InputError(key="err.hazard.bands_order")
     metric = lines.to_crs(metric_crs_for(lines))
     network = shapely.union_all(metric.geometry.values)
     buffers = shapely.buffer(np.full(len(distances), network, dtype=object), distances)
@@ -197,7 +213,8 @@ def river_band_zones(
     polygons = _clip(polygons, clip_to)
     values = pd.Series([bands[c] for c in polygons["hazard_class"]], dtype="Float64")
     source = f"Bands along the GSHHG/WDBII main rivers ({name}) buffered by Aimak Atlas; {INDICATIVE_NOTE}"
-    return _indicative_frame(polygons, values, "flood", RIVER_LAYER_NAME, source, pd.NA, "GSHHG: LGPL-3")
+    rule = make_mapping({"thresholds": bands, "higher_is_worse": False})
+    return _indicative_frame(polygons, values, "flood", RIVER_LAYER_NAME, source, pd.NA, "GSHHG: LGPL-3", rule=rule)
 
 
 def indicative_layers(
@@ -216,5 +233,5 @@ def indicative_layers(
 
 __all__ = [
     "INDICATIVE_NOTE", "SLOPE_LAYER_NAME", "RIVER_LAYER_NAME", "SLOPE_CLASSES_DEG", "RIVER_BANDS_M",
-    "cell_size_m", "slope_degrees", "slope_zones", "river_band_zones", "indicative_layers",
+    "cell_size_m", "slope_degrees", "slope_zones", "river_band_zones", "indicative_layers", "default_rule",
 ]

@@ -96,6 +96,9 @@ HAZARD_ZONES = Layer(
         "zone_id": "str", "hazard_type": "str", "hazard_class": "str", "value": "float",
         "layer_name": "str", "source": "str", "source_date": "str", "licence": "str",
         "indicative": "bool",
+        # the value → class rule chosen at import, as JSON (geo.hazards.rule_text); empty in
+        # stores written before this column existed (read back empty by store.base.conform)
+        "class_rule": "str",
     },
     geometry="MultiPolygon",
 )

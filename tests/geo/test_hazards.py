@@ -256,3 +256,89 @@ def test_real_mudflow_layer_imports_with_provenance():
     assert zones.geometry.is_valid.all()
     minx, miny, maxx, maxy = zones.total_bounds
     assert 69 < minx < 70.5 and 79.5 < maxx < 81 and 39 < miny < 40 and 42.5 < maxy < 43.5
+
+
+# --------------------------------------------------------------------------- the stored value → class rule
+def test_every_import_path_stores_the_rule_it_used(tmp_path):
+    path = tmp_path / "z.gpkg"
+    _utm_zones().assign(code=["3", "1", "9"]).to_file(path, engine="pyogrio")
+    thresholds = {"High": 1.5, "Medium": 0.5, "Low": 0}
+    by_threshold = hazards.read_hazard_vector(path, hazard_type="flood", value_column="depth_m", mapping=thresholds)
+    by_category = hazards.read_hazard_vector(path, hazard_type="flood", value_column="code",
+                                             mapping={"3": "High", "1": "Low"})
+    by_name = hazards.zones_from_frame(_utm_zones().assign(hazard_class=["High", "Low", "Low"]), hazard_type="flood")
+    tif = _write_raster(tmp_path / "pga.tif", np.array([[0.5, 0.1]]), UTM43, from_origin(X0, Y0 + 100, 100, 100))
+    by_raster = hazards.read_hazard_raster(tif, hazard_type="earthquake", mapping={"High": 0.4, "Low": 0.05})
+    for zones in (by_threshold, by_category, by_name, by_raster):
+        assert zones["class_rule"].nunique() == 1 and zones["class_rule"].notna().all()
+    assert json.loads(by_threshold["class_rule"].iloc[0]) == {
+        "thresholds": {"High": 1.5, "Medium": 0.5, "Low": 0.0}, "higher_is_worse": True}
+    assert json.loads(by_category["class_rule"].iloc[0]) == {"categories": {"3": "High", "1": "Low"}}
+    assert json.loads(by_name["class_rule"].iloc[0]) == {"classes": True}
+    assert json.loads(by_raster["class_rule"].iloc[0]) == {"thresholds": {"High": 0.4, "Low": 0.05},
+                                                           "higher_is_worse": True}
+    # read back, the stored rule gives the classes the import gave
+    back = hazards.rule_mapping(by_threshold["class_rule"].iloc[0])
+    assert back.classify(pd.Series([2.5, 0.7, 0.1])).tolist() == by_threshold["hazard_class"].tolist()
+    assert hazards.rule_mapping(by_category["class_rule"].iloc[0]).classify(pd.Series(["3", "1", "9"])).tolist()[:2] \
+        == ["High", "Low"]
+    # a lower-is-worse rule keeps its direction
+    periods = hazards.rule_text({"High": 10, "Medium": 50})
+    assert hazards.rule_mapping(periods).higher_is_worse is False
+
+
+@pytest.mark.parametrize("empty", [None, pd.NA, float("nan"), "", "   ", "not a rule", '{"Severe": 3}'])
+def test_an_empty_or_unreadable_stored_rule_is_none(empty):
+    assert hazards.rule_mapping(empty) is None
+
+
+def test_layer_table_carries_the_rule():
+    frame = gpd.GeoDataFrame({"v": [1.0, 3.0]}, geometry=[box(74.0, 42.0, 74.1, 42.1), box(74.2, 42.0, 74.3, 42.1)],
+                             crs=4326)
+    zones = hazards.zones_from_frame(frame, hazard_type="flood", mapping={"High": 2}, layer_name="L")
+    table = hazards.hazard_layers(zones)
+    assert table["zones"].tolist() == [2]
+    assert json.loads(table["class_rule"].iloc[0]) == {"thresholds": {"High": 2.0}, "higher_is_worse": True}
+
+
+# --------------------------------------------------------------------------- translated errors
+def test_errors_carry_catalogue_keys_and_translate(tmp_path):
+    with pytest.raises(OutsideCountryError) as info:
+        hazards.zones_from_frame(gpd.GeoDataFrame({"hazard_class": ["High"]}, geometry=[box(10, 50, 10.1, 50.1)],
+                                                  crs=4326), hazard_type="flood")
+    assert info.value.key == "err.hazard.outside"
+    assert "10.000–10.100 E, 50.000–50.100 N, outside Kyrgyzstan" in str(info.value)
+    assert "за пределами Кыргызстана" in info.value.text("ru") and "10.000" in info.value.text("ru")
+    assert "Кыргызстандын сыртында" in info.value.text("ky")
+
+    with pytest.raises(SchemaError) as info:
+        hazards.make_mapping({"x": 1, "y": "z"})
+    assert info.value.key == "err.hazard.mapping_unknown"
+    for lang in ("en", "ru", "ky"):   # the JSON examples survive formatting in every language
+        assert hazards.EXAMPLE_THRESHOLDS in info.value.text(lang) and "{thresholds}" not in info.value.text(lang)
+
+    path = tmp_path / "z.gpkg"
+    _utm_zones().to_file(path, engine="pyogrio")
+    with pytest.raises(SchemaError) as info:
+        hazards.read_hazard_vector(path, hazard_type="flood", value_column="nope")
+    assert info.value.key == "err.hazard.no_column"
+    assert str(info.value) == "The layer has no column 'nope'. Its columns: depth_m, name."
+    assert info.value.text("ru") == "В слое нет столбца «nope». Его столбцы: depth_m, name."
+
+
+def test_every_hazard_error_key_is_in_all_three_catalogues():
+    import re
+
+    from geo import i18n
+
+    root = Path(__file__).resolve().parents[2]
+    used = set()
+    for name in ("geo/hazards.py", "geo/exposure.py", "geo/indicative_hazard.py", "geo/hazard_store.py"):
+        used |= set(re.findall(r'"(err\.hazard\.[a-z_]+)"', (root / name).read_text(encoding="utf-8")))
+    assert len(used) > 40
+    for lang in ("en", "ru", "ky"):
+        assert sorted(k for k in used if k not in i18n.catalogue(lang)) == [], lang
+    # translations, not English copies
+    same = [k for k in used if i18n.catalogue("ru")[k] == i18n.catalogue("en")[k]
+            or i18n.catalogue("ky")[k] == i18n.catalogue("en")[k]]
+    assert same == []

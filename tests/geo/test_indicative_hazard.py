@@ -137,3 +137,19 @@ def test_shipped_indicative_layers():
     assert zones.geometry.is_valid.all()
     minx, miny, maxx, maxy = zones.total_bounds
     assert 69 <= minx and maxx <= 81 and 39 <= miny and maxy <= 43.6
+
+
+def test_indicative_layers_store_their_rule():
+    import json
+
+    rivers = gpd.GeoDataFrame(geometry=[LineString([(74.0, 42.0), (74.1, 42.0)])], crs=4326)
+    zones = ih.river_band_zones(rivers, bands_m={"High": 100, "Medium": 300})
+    assert json.loads(zones["class_rule"].iloc[0]) == {"thresholds": {"High": 100.0, "Medium": 300.0},
+                                                       "higher_is_worse": False}
+    # each ring's value (its outer distance, m) falls in its own class under the stored rule
+    from geo.hazards import rule_mapping
+
+    assert rule_mapping(zones["class_rule"].iloc[0]).classify(zones["value"]).tolist() == \
+        zones["hazard_class"].tolist()
+    assert ih.default_rule("landslide").to_dict() == {"thresholds": ih.SLOPE_CLASSES_DEG, "higher_is_worse": True}
+    assert ih.default_rule("mudflow") is None
