@@ -5,47 +5,18 @@ each test works on its own copy so edits do not leak between tests.
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from geo import i18n
+from page_support import run_page
 
-ROOT = Path(__file__).resolve().parents[2]
 LANGS = ("en", "ru", "ky")
 
 
-@pytest.fixture
-def store(built_store, tmp_path, monkeypatch) -> Path:
-    """A private copy of the built store, configured for the app; caches cleared."""
-    path = tmp_path / "aimak.gpkg"
-    shutil.copy2(built_store, path)
-    monkeypatch.setenv("AIMAK_STORE", str(path))
-    monkeypatch.setenv("AIMAK_DATABASE_URL", "")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-def _script(page: str) -> None:
-    import importlib
-
-    importlib.import_module(f"ui.pages.{page}").render()
-
-
 def app(lang: str, **state) -> AppTest:
-    at = AppTest.from_function(_script, args=("canals",), default_timeout=120)
-    at.session_state["lang"] = lang
-    for key, value in state.items():
-        at.session_state[key] = value
-    return at.run()
+    return run_page("canals", lang, state=state)
 
 
 def texts(at: AppTest) -> list[str]:

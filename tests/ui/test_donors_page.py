@@ -1,52 +1,30 @@
 """Donor page (issue 4) in Streamlit's AppTest: one donor's projects, three languages, conversion."""
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from geo import i18n
+from page_support import run_page
 
-ROOT = Path(__file__).resolve().parents[2]
 LANGS = ("en", "ru", "ky")
 ASSANABIL = "Assanabil Charitable Foundation"
 SCHOOL = "Construction of a new school for 240 students in Mantysh village"
 
 
 @pytest.fixture
-def store(built_store, tmp_path, monkeypatch) -> Path:
-    """A private copy of the built store; the user's rates file points into tmp_path."""
-    path = tmp_path / "aimak.gpkg"
-    shutil.copy2(built_store, path)
-    monkeypatch.setenv("AIMAK_STORE", str(path))
-    monkeypatch.setenv("AIMAK_DATABASE_URL", "")
+def store(store, tmp_path, monkeypatch) -> Path:
+    """The shared store copy; the user's rates file points into tmp_path."""
     import ui.pages.donors
 
     monkeypatch.setattr(ui.pages.donors, "RATES_FILE", tmp_path / "currency_rates.csv")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-def _script(page: str) -> None:
-    import importlib
-
-    importlib.import_module(f"ui.pages.{page}").render()
+    return store
 
 
 def app(lang: str, **query) -> AppTest:
-    at = AppTest.from_function(_script, args=("donors",), default_timeout=120)
-    at.session_state["lang"] = lang
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
+    return run_page("donors", lang, query=query)
 
 
 PREFIXES = ("page.", "unit.", "donors.", "col.", "split.", "rates.", "coverage.", "sector.", "source_type.",

@@ -8,8 +8,6 @@ data; ``download_buttons`` is wrapped to record the frames the pages pass to it.
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,7 +16,6 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-import streamlit as st
 from shapely.geometry import Point, Polygon
 from streamlit.testing.v1 import AppTest
 
@@ -122,19 +119,6 @@ def test_helpers():
 
 
 # -- pages ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def store(built_store, tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "aimak.gpkg"
-    shutil.copy2(built_store, path)
-    monkeypatch.setenv("AIMAK_STORE", str(path))
-    monkeypatch.setenv("AIMAK_DATABASE_URL", "")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 #: Frames the pages passed to download_buttons in the last run: (frame, name, key, index).

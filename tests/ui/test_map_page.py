@@ -2,41 +2,16 @@
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from geo import i18n
-
-
-@pytest.fixture
-def store(built_store, tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "aimak.gpkg"
-    shutil.copy2(built_store, path)
-    monkeypatch.setenv("AIMAK_STORE", str(path))
-    monkeypatch.setenv("AIMAK_DATABASE_URL", "")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-def _script() -> None:
-    import ui.pages.map
-
-    ui.pages.map.render()
+from page_support import run_page
 
 
 def app(lang: str = "en", unit: str | None = None) -> AppTest:
-    at = AppTest.from_function(_script, default_timeout=120)
-    at.session_state["lang"] = lang
-    if unit:
-        at.query_params["unit"] = unit
-    return at.run()
+    return run_page("map", lang, query={"unit": unit} if unit else None)
 
 
 def _map_html(at: AppTest) -> str:

@@ -6,53 +6,32 @@ priorities for 2018, 2019 and 2021.
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from geo import i18n
+from page_support import run_page
 from geo.beneficiaries import RULE_PEOPLE_REACHED_KEY
 
-ROOT = Path(__file__).resolve().parents[2]
 LANGS = ("en", "ru", "ky")
 UNIT = "KG-N-KOCHKOR"
 
 
 @pytest.fixture
-def store(built_store, tmp_path, monkeypatch) -> Path:
-    """A private copy of the built store; the planner's own files point into tmp_path."""
-    path = tmp_path / "aimak.gpkg"
-    shutil.copy2(built_store, path)
-    monkeypatch.setenv("AIMAK_STORE", str(path))
-    monkeypatch.setenv("AIMAK_DATABASE_URL", "")
+def store(store, tmp_path, monkeypatch) -> Path:
+    """The shared store copy; the planner's own files point into tmp_path."""
     import ui.pages.donors
     import ui.pages.unit
 
     monkeypatch.setattr(ui.pages.unit, "PRIORITIES_USER_FILE", tmp_path / "jap_priorities.csv")
     monkeypatch.setattr(ui.pages.donors, "RATES_FILE", tmp_path / "currency_rates.csv")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-def _script(page: str) -> None:
-    import importlib
-
-    importlib.import_module(f"ui.pages.{page}").render()
+    return store
 
 
 def app(lang: str, unit: str = UNIT) -> AppTest:
-    at = AppTest.from_function(_script, args=("unit",), default_timeout=120)
-    at.session_state["lang"] = lang
-    at.query_params["unit"] = unit
-    return at.run()
+    return run_page("unit", lang, query={"unit": unit})
 
 
 PREFIXES = ("page.", "unit.", "donors.", "col.", "split.", "rates.", "coverage.", "sector.", "source_type.",
