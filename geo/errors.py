@@ -25,22 +25,62 @@ class AimakError(Exception):
         return _render(self.key, lang, self.fields)
 
 
-class Phrase:
-    """A catalogue text used as a field of another message, translated with it:
-    ``SchemaError(key="err.x", hint=Phrase("err.x.hint_prj"))``. ``str()`` is English."""
+class Phrase(str):
+    """A catalogue text that is also its English string (so code and tests that expect text keep
+    working), translatable as a whole or as a field of another message:
+    ``SchemaError(key="err.x", hint=Phrase("err.x.hint_prj"))``; ``phrase.text("ky")``."""
 
-    def __init__(self, key: str, **fields):
+    key: str
+    fields: dict
+
+    def __new__(cls, key: str, **fields):
+        self = super().__new__(cls, _render(key, "en", fields))
         self.key = key
         self.fields = fields
+        return self
 
     def text(self, lang: str) -> str:
         return _render(self.key, lang, self.fields)
 
+    def __repr__(self) -> str:
+        return f"Phrase({self.key!r}, {str.__repr__(self)})"
+
+    def __reduce__(self):
+        return (_phrase, (self.key, self.fields))
+
+
+def _phrase(key: str, fields: dict) -> Phrase:
+    return Phrase(key, **fields)
+
+
+class Number:
+    """A number with a fixed count of decimals in a message field: ``Number(1.0, 1)`` is
+    ``1.0`` in English and ``1,0`` in Russian and Kyrgyz."""
+
+    def __init__(self, value: float, decimals: int = 0):
+        self.value, self.decimals = value, decimals
+
+    def text(self, lang: str) -> str:
+        from geo.i18n import format_number
+
+        return format_number(self.value, lang, self.decimals)
+
     def __str__(self) -> str:
         return self.text("en")
 
-    def __repr__(self) -> str:
-        return f"Phrase({self.key!r})"
+
+class Join:
+    """Several field values (phrases, numbers, text) joined by ``sep``, each in the message's language."""
+
+    def __init__(self, items, sep: "str | Phrase" = ", "):
+        self.items, self.sep = list(items), sep
+
+    def text(self, lang: str) -> str:
+        sep = self.sep.text(lang) if hasattr(self.sep, "text") else self.sep
+        return sep.join(str(item.text(lang) if hasattr(item, "text") else item) for item in self.items)
+
+    def __str__(self) -> str:
+        return self.text("en")
 
 
 def _render(key: str, lang: str, fields: dict) -> str:
@@ -48,7 +88,7 @@ def _render(key: str, lang: str, fields: dict) -> str:
     from geo.i18n import format_number, t
 
     def local(value):
-        if isinstance(value, (Phrase, AimakError)):
+        if isinstance(value, Phrase) or (not isinstance(value, str) and callable(getattr(value, "text", None))):
             return value.text(lang)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return value

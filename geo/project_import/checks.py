@@ -33,7 +33,7 @@ from pyproj.exceptions import CRSError
 from shapely.geometry import box
 
 from geo.crs import KYRGYZSTAN_EQUAL_AREA
-from geo.errors import CRSUnresolvedError
+from geo.errors import CRSUnresolvedError, Join, Number, Phrase
 from geo.project_import.report import ImportReport
 from geo.settings import COUNTRY_BOUNDS, COUNTRY_FILE, STORAGE_CRS
 
@@ -89,12 +89,10 @@ def resolve_crs(value) -> CRS:
         try:
             crs = CRS.from_user_input(text)
         except CRSError as exc:
-            raise CRSUnresolvedError(
-                f"'{value}' is not a coordinate reference system PROJ knows. Give an EPSG code, for example "
-                f"{', '.join(f'{c}' for c in (4326, 32643, 28413, 7694))}."
-            ) from exc
+            raise CRSUnresolvedError(key="err.crs.unknown", value=str(value),
+                                     examples=", ".join(str(c) for c in (4326, 32643, 28413, 7694))) from exc
     if not (crs.is_geographic or crs.is_projected):
-        raise CRSUnresolvedError(f"'{value}' ({crs.name}) is not a geographic or projected CRS.")
+        raise CRSUnresolvedError(key="err.crs.not_earth", value=str(value), crs=crs.name)
     return crs
 
 
@@ -179,7 +177,7 @@ class CRSChoice:
 
 def choose_crs(x: Sequence[float], y: Sequence[float], *, given=None, declared: CRS | None = None,
                source: str = "the file", report: ImportReport | None = None,
-               stated_problem: str | None = None) -> CRSChoice:
+               stated_problem: "str | CRSUnresolvedError | None" = None) -> CRSChoice:
     """Decide the CRS of coordinates: given by the person > stated in the file > detected.
 
     Degrees without a stated CRS are taken as WGS 84 (EPSG:4326). Metres without one
@@ -191,44 +189,33 @@ def choose_crs(x: Sequence[float], y: Sequence[float], *, given=None, declared: 
     if given is not None:
         crs = resolve_crs(given)
         if report is not None:
-            report.info(f"Coordinates were read as {CRSChoice(crs, 'given').label}, as chosen for the import.",
-                        code="crs_given")
+            report.info(Phrase("err.import.crs_given", crs=CRSChoice(crs, "given").label), code="crs_given")
         return CRSChoice(crs, "given")
     if declared is not None:
         return CRSChoice(CRS.from_user_input(declared), "declared")
     if looks_like_degrees(x, y):
         if report is not None:
-            report.info(f"{source} does not state a coordinate reference system; its coordinates are degrees and "
-                        "were read as WGS 84 longitude/latitude (EPSG:4326). If they are Pulkovo 1942 or Kyrg-06 "
-                        "degrees, import again choosing EPSG:4284 or EPSG:7686.", code="crs_assumed_wgs84")
+            report.info(Phrase("err.import.crs_assumed_wgs84", source=source), code="crs_assumed_wgs84")
         return CRSChoice(CRS.from_epsg(4326), "assumed")
     candidates = crs_candidates(x, y)
     if len(candidates) == 1 and candidates[0].epsg in _SELF_IDENTIFYING:
         c = candidates[0]
         if report is not None:
-            swapped = " with the two coordinate columns exchanged (northing written first)" if c.swapped else ""
-            report.warning(
-                f"{source} does not state a coordinate reference system. Its coordinates are metres whose "
-                f"eastings carry a zone number; they were read as {c.label}{swapped}. Check on the map that the "
-                "points are where you expect.", code="crs_detected")
+            report.warning(Phrase("err.import.crs_detected_swapped" if c.swapped else "err.import.crs_detected",
+                                  source=source, crs=c.label), code="crs_detected")
         return CRSChoice(CRS.from_epsg(c.epsg), "detected", c.swapped)
     x_arr = np.asarray(x, float)
     y_arr = np.asarray(y, float)
     finite = np.isfinite(x_arr) & np.isfinite(y_arr)
-    sample = f" (for example {x_arr[finite][0]:,.0f}, {y_arr[finite][0]:,.0f})" if finite.any() else ""
-    head = (stated_problem.rstrip() + " ") if stated_problem else \
-        f"{source} does not state its coordinate reference system. "
+    sample = Phrase("err.crs.sample", x=round(float(x_arr[finite][0])), y=round(float(y_arr[finite][0]))) \
+        if finite.any() else ""
+    head = stated_problem if stated_problem else Phrase("err.crs.not_stated", source=source)
     if candidates:
-        listed = "; ".join(c.label + (" with X and Y exchanged" if c.swapped else "") for c in candidates[:8])
-        err = CRSUnresolvedError(
-            f"{head}Its coordinates{sample} are metres of a projected system, not degrees, and fit several "
-            f"systems used in Kyrgyzstan; they could be: {listed}. Choose the CRS the data was made in and import again."
-        )
+        listed = Join([Phrase("err.crs.candidate_swapped", crs=c.label) if c.swapped else c.label
+                       for c in candidates[:8]], "; ")
+        err = CRSUnresolvedError(key="err.crs.ambiguous_metres", head=head, sample=sample, candidates=listed)
     else:
-        err = CRSUnresolvedError(
-            f"{head}Its coordinates{sample} are neither degrees nor metres of any system used in Kyrgyzstan "
-            "(UTM 42N–44N, Pulkovo 1942 Gauss-Krüger, Kyrg-06). Choose the CRS the data was made in and import again."
-        )
+        err = CRSUnresolvedError(key="err.crs.unknown_metres", head=head, sample=sample)
     err.candidates = candidates  # type: ignore[attr-defined]
     raise err
 
@@ -297,6 +284,21 @@ def geometry_kind(geom) -> str | None:
     return _TYPE_KIND.get(geom.geom_type)
 
 
+class _RowLabel:
+    """A row label ("row 4") inside a message, named in the message's language."""
+
+    def __init__(self, label: str):
+        self.label = label
+
+    def text(self, lang: str) -> str:
+        from geo.project_import.report import row_label_text
+
+        return row_label_text(self.label, lang)
+
+    def __str__(self) -> str:
+        return self.label
+
+
 def _swap(geom):
     return shapely.transform(geom, lambda c: c[:, ::-1])
 
@@ -338,23 +340,22 @@ def check_locations(geoms: gpd.GeoSeries, report: ImportReport, *, store=None, c
             values[i] = None
             continue
         if g.geom_type == "GeometryCollection":
-            report.error("the geometry is a collection of several kinds of shapes; split it into points, lines "
-                         "or areas (one kind per project).", rows[i], column, code="geometry_collection")
+            report.error(Phrase("err.import.geometry_collection"), rows[i], column, code="geometry_collection")
             values[i] = None
             continue
         xmin, ymin, xmax, ymax = g.bounds
         if not all(np.isfinite((xmin, ymin, xmax, ymax))):
-            report.error("the coordinates could not be converted to longitude/latitude (check the CRS).",
-                         rows[i], column, code="coords_not_finite")
+            report.error(Phrase("err.import.coords_not_finite"), rows[i], column, code="coords_not_finite")
             values[i] = None
             continue
         if min(xmin, -xmax) < -180 or min(ymin, -ymax) < -90:
             bad = []
             if xmin < -180 or xmax > 180:
-                bad.append(f"longitude {xmax if xmax > 180 else xmin:g} is outside −180…180")
+                bad.append(Phrase("err.import.lon_out_of_range", value=f"{xmax if xmax > 180 else xmin:g}"))
             if ymin < -90 or ymax > 90:
-                bad.append(f"latitude {ymax if ymax > 90 else ymin:g} is outside −90…90")
-            report.error(f"coordinates out of range: {' and '.join(bad)}.", rows[i], column, code="coords_out_of_range")
+                bad.append(Phrase("err.import.lat_out_of_range", value=f"{ymax if ymax > 90 else ymin:g}"))
+            report.error(Phrase("err.import.coords_out_of_range", what=Join(bad, Phrase("err.import.and"))),
+                         rows[i], column, code="coords_out_of_range")
             values[i] = None
             continue
         inside = (xmin >= lon_min - _BOUNDS_MARGIN_DEG and xmax <= lon_max + _BOUNDS_MARGIN_DEG
@@ -364,10 +365,8 @@ def check_locations(geoms: gpd.GeoSeries, report: ImportReport, *, store=None, c
         if not inside and swapped_inside:
             values[i] = _swap(g)
             swapped_rows.append(i)
-            order = "the file's coordinates are written latitude first" if declared_order else \
-                "the latitude and longitude values are swapped"
-            report.warning(f"{order} ({_fmt_point(g)}); they were exchanged to {_fmt_point(values[i])}, which lies "
-                           "in Kyrgyzstan.", rows[i], column, code="latlon_swapped")
+            report.warning(Phrase("err.import.latlon_first" if declared_order else "err.import.latlon_swapped",
+                                  was=_fmt_point(g), now=_fmt_point(values[i])), rows[i], column, code="latlon_swapped")
             notes[i].append("latitude and longitude were swapped in the source and corrected on import")
     # validity
     present = np.array([v is not None for v in values])
@@ -384,13 +383,13 @@ def check_locations(geoms: gpd.GeoSeries, report: ImportReport, *, store=None, c
             if fixed.geom_type == "GeometryCollection" or shapely.get_dimensions(fixed) != dim:
                 fixed = _same_dimension(fixed, dim)
             if fixed is None or fixed.is_empty:
-                report.error(f"the geometry is invalid ({reason}) and could not be repaired.", rows[i], column,
+                report.error(Phrase("err.import.geometry_invalid", reason=reason), rows[i], column,
                              code="geometry_invalid")
                 values[i] = None
                 continue
             values[i] = fixed
-            report.warning(f"the geometry was invalid ({reason}); it was repaired automatically (make_valid) into a "
-                           f"{fixed.geom_type}. Check its shape on the map.", rows[i], column, code="geometry_repaired")
+            report.warning(Phrase("err.import.geometry_repaired", reason=reason, kind=fixed.geom_type), rows[i], column,
+                           code="geometry_repaired")
             notes[i].append(f"geometry repaired on import (was invalid: {reason})")
     # outside the country
     present = np.array([v is not None for v in values])
@@ -405,26 +404,23 @@ def check_locations(geoms: gpd.GeoSeries, report: ImportReport, *, store=None, c
         for j, i in enumerate(idx):
             d = float(distance[j])
             if d > OUTSIDE_TOLERANCE_M:
-                report.error(f"the location ({_fmt_point(values[i])}) lies outside Kyrgyzstan, about {d / 1000:,.0f} km "
-                             "beyond its border; projects outside the country are not imported.", rows[i], column,
-                             code="outside_country")
+                report.error(Phrase("err.import.outside_country", point=_fmt_point(values[i]), km=round(d / 1000)),
+                             rows[i], column, code="outside_country")
                 values[i] = None
             elif d > 0:
-                report.warning(f"the location ({_fmt_point(values[i])}) lies {d / 1000:,.1f} km outside Kyrgyzstan's "
-                               "border as drawn; it was kept (border lines are simplified).", rows[i], column,
-                               code="near_border")
+                report.warning(Phrase("err.import.near_border", point=_fmt_point(values[i]), km=Number(d / 1000, 1)),
+                               rows[i], column, code="near_border")
             elif not within[j]:
-                report.warning("part of the shape lies outside Kyrgyzstan.", rows[i], column, code="partly_outside")
+                report.warning(Phrase("err.import.partly_outside"), rows[i], column, code="partly_outside")
     if swapped_rows and len(swapped_rows) == int(sum(v is not None for v in values)) and len(swapped_rows) > 1:
-        report.warning(f"All {len(swapped_rows)} located rows had latitude and longitude swapped"
-                       + (f" (columns {column})" if column else "") + "; they were exchanged.",
-                       code="latlon_swapped_all")
+        report.warning(Phrase("err.import.latlon_swapped_all_columns" if column else "err.import.latlon_swapped_all",
+                              count=len(swapped_rows), columns=str(column or "")), code="latlon_swapped_all")
     # mixed geometry types
     kinds = pd.Series([geometry_kind(v) for v in values if v is not None], dtype=object).value_counts()
     if len(kinds) > 1:
-        parts = ", ".join(f"{count} {kind}{'s' if count != 1 else ''}" for kind, count in kinds.items())
-        report.warning(f"The file mixes geometry types ({parts}). All are imported; each project keeps its own "
-                       "kind (geometry_kind).", code="mixed_geometry_types")
+        parts = Join(Phrase(f"err.import.kind_{'one' if count == 1 else 'many'}.{kind}", n=int(count))
+                     for kind, count in kinds.items())
+        report.warning(Phrase("err.import.mixed_geometry_types", parts=parts), code="mixed_geometry_types")
     return gpd.GeoSeries(values, index=geoms.index, crs=STORAGE_CRS), notes
 
 
@@ -443,8 +439,7 @@ def check_ids(values: Sequence, report: ImportReport, column: str | None,
     seen: dict[str, list[int]] = {}
     for i, key in enumerate(out):
         if key is None:
-            report.error("the ID is empty; every project needs an ID (fill it in, or import without an ID column "
-                         "to have IDs made from the file name and row).", rows[i], column, code="id_empty")
+            report.error(Phrase("err.import.id_empty"), rows[i], column, code="id_empty")
         else:
             seen.setdefault(key, []).append(i)
     labels = report.labels
@@ -452,7 +447,7 @@ def check_ids(values: Sequence, report: ImportReport, column: str | None,
         if len(where) > 1:
             for i in where:
                 others = [labels[rows[j]] if rows[j] < len(labels) else str(rows[j] + 1) for j in where if j != i]
-                report.error(f"duplicate ID '{key}': the same ID is used on {', '.join(others)}. IDs must be unique.",
+                report.error(Phrase("err.import.id_duplicate", id=key, others=Join(_RowLabel(o) for o in others)),
                              rows[i], column, code="id_duplicate")
     return out
 

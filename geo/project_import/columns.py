@@ -251,19 +251,14 @@ def resolve_mapping(columns: Sequence[str], chosen: Mapping[str, str | None] | N
         return mapping
     unknown = [f for f in chosen if f not in FIELDS]
     if unknown:
-        raise SchemaError(
-            f"Unknown field(s) in the column mapping: {', '.join(map(str, unknown))}. "
-            f"Known fields: {', '.join(FIELDS)}."
-        )
+        raise SchemaError(key="err.import.unknown_fields", fields=", ".join(map(str, unknown)), known=", ".join(FIELDS))
     for field, column in chosen.items():
         if column in (None, ""):
             mapping.pop(field, None)
             continue
         if column not in columns:
-            raise SchemaError(
-                f"The column '{column}' chosen for {field} is not in the file. "
-                f"Its columns are: {', '.join(map(str, columns))}."
-            )
+            raise SchemaError(key="err.import.no_such_column", column=str(column), field=field,
+                              columns=", ".join(map(str, columns)))
         for other, col in list(mapping.items()):
             if col == column and other != field and other not in chosen:
                 del mapping[other]

@@ -40,7 +40,8 @@ import shapely
 from geo import auth, schema, settings
 from geo.admin_join import assign_admin_pcodes
 from geo.errors import (
-    CRSUnresolvedError, PermissionDeniedError, SchemaError, StaleVersionError, StoreError, UploadTooLargeError,
+    CRSUnresolvedError, Join, Number, PermissionDeniedError, Phrase, SchemaError, StaleVersionError, StoreError,
+    UploadTooLargeError,
 )
 from geo.project_import import checks
 from geo.project_import.columns import (
@@ -67,10 +68,8 @@ def check_upload_size(path: str | os.PathLike, display_name: str | None = None, 
     limit = float(settings.MAX_UPLOAD_MB if limit_mb is None else limit_mb)
     size = path.stat().st_size if path.is_file() else 0
     if size > limit * 1024 * 1024:
-        raise UploadTooLargeError(
-            f"The file {display_name or path.name} is {size / 1024 / 1024:,.1f} MB, larger than the {limit:g} MB "
-            "upload limit. Split it into smaller files, or ask an administrator to raise AIMAK_MAX_UPLOAD_MB."
-        )
+        raise UploadTooLargeError(key="err.upload.too_large", name=display_name or path.name,
+                                  size=Number(size / 1024 / 1024, 1), limit=f"{limit:g}")
 
 
 # -- the preview ------------------------------------------------------------------------------
@@ -186,8 +185,7 @@ def preview_import(store, path, mapping: dict | None = None, crs=None, layer: st
     gdf = _place(gdf, store, report, values)
     for i in range(n):
         if geoms.iloc[i] is None and report.status(i) != "error":
-            report.error("the row has no location (the coordinate cells are empty).", i, coord_columns,
-                         code="no_location")
+            report.error(Phrase("err.import.no_location"), i, coord_columns, code="no_location")
 
     # add / update / skip
     stored = store.read("projects")
@@ -207,8 +205,8 @@ def preview_import(store, path, mapping: dict | None = None, crs=None, layer: st
                 continue
             entries = [new_units[i]] + ([old_units[gdf["project_id"].iloc[i]]] if action == "update" else [])
             if not auth.can(acting, auth.IMPORT_PROJECTS, entries):
-                report.error(f"the project lies outside your assigned units ({', '.join(sorted(acting.units))}); "
-                             "an admin or an editor of that area must import it.", i, None, code="outside_user_units")
+                report.error(Phrase("err.import.outside_user_units", units=", ".join(sorted(acting.units))), i, None,
+                             code="outside_user_units")
                 actions[i] = "skip"
     gdf["_row"] = np.arange(n)
     gdf["_action"] = actions
@@ -220,8 +218,7 @@ def preview_import(store, path, mapping: dict | None = None, crs=None, layer: st
     beneficiaries = _beneficiaries(values, gdf, store, base_versions, used)
     unused = [c for c in columns if c not in used.values()]
     if unused:
-        report.info(f"Columns not imported (no project field chosen for them): {columns_text(unused)}.",
-                    code="unused_columns")
+        report.info(Phrase("err.import.unused_columns", columns=columns_text(unused)), code="unused_columns")
     return ImportPreview(
         source=name, format=table.format, layer=table.layer, layers=table.layers, columns=columns, mapping=used,
         crs=crs_label, report=report, projects=gdf, funding=funding, beneficiaries=beneficiaries,
@@ -249,18 +246,13 @@ def _locate(table: SourceTable, used: dict, crs, report: ImportReport, name: str
             "coordinates" if table.format != "iati" else "location/point/pos")
         if table.crs_fixed:
             if crs is not None:
-                report.warning(f"The CRS chosen for the import ({crs}) was ignored: {name} states its own "
-                               "(KML and IATI are always WGS 84 longitude/latitude).", code="crs_ignored")
+                report.warning(Phrase("err.import.crs_ignored", crs=str(crs), name=name), code="crs_ignored")
             return gpd.GeoSeries(table.geometry.values, crs=STORAGE_CRS), checks.crs_label(4326), column
         xs, ys = _first_coords(table.geometry.values)
         declared = None if table.crs_problem else table.crs
         if table.crs_problem and crs is None and checks.looks_like_degrees(xs, ys):
             choice = checks.choose_crs(xs, ys, declared=None, source=name, report=None)
-            report.warning(
-                f"{name} does not state a usable coordinate reference system (a shapefile without its .prj "
-                "file, or a file without CRS information); its coordinates are degrees and were read as WGS 84 "
-                "longitude/latitude (EPSG:4326). If that is wrong, import again choosing the CRS.",
-                code="crs_missing_assumed_wgs84")
+            report.warning(Phrase("err.import.crs_missing_assumed_wgs84", name=name), code="crs_missing_assumed_wgs84")
         else:
             choice = checks.choose_crs(xs, ys, given=crs, declared=declared, source=name, report=report,
                                        stated_problem=table.crs_problem)
@@ -268,11 +260,7 @@ def _locate(table: SourceTable, used: dict, crs, report: ImportReport, name: str
         return geoms, choice.label, column
 
     if not has_coordinates(used):
-        raise SchemaError(
-            f"{name} has no coordinate columns: expected latitude and longitude (e.g. 'lat'/'lon', "
-            "'Широта'/'Долгота', Kobo '_geolocation' or '*_latitude'/'*_longitude') or a WKT geometry column. "
-            f"Its columns are: {columns_text(table.frame.columns)}. Choose the coordinate columns in the mapping."
-        )
+        raise SchemaError(key="err.import.no_coordinate_columns", name=name, columns=columns_text(table.frame.columns))
     raw: list = [None] * n
     sources: list[str | None] = [None] * n
     srids: set[int] = set()
@@ -302,8 +290,7 @@ def _locate(table: SourceTable, used: dict, crs, report: ImportReport, name: str
                     break
                 if lat is None or lon is None:
                     missing = used["lat"] if lat is None else used["lon"]
-                    report.error("the coordinate is empty while the other one is filled.", i, missing,
-                                 code="coordinate_half_empty")
+                    report.error(Phrase("err.import.coordinate_half_empty"), i, missing, code="coordinate_half_empty")
                     break
                 raw[i] = shapely.Point(lon, lat)
                 break
@@ -332,7 +319,7 @@ def _locate(table: SourceTable, used: dict, crs, report: ImportReport, name: str
 
         declared = CRS.from_epsg(next(iter(srids)))
     elif len(srids) > 1:
-        raise CRSUnresolvedError(f"{name} mixes geometries with different SRIDs ({sorted(srids)}); use one CRS per file.")
+        raise CRSUnresolvedError(key="err.import.mixed_srids", name=name, srids=", ".join(map(str, sorted(srids))))
     choice = checks.choose_crs(xs, ys, given=crs, declared=declared, source=name, report=report)
     geoms = checks.geometries_to_storage(gpd.GeoSeries(raw), choice)
     labels = [s for s in sources if s]
@@ -379,9 +366,7 @@ def _values(table: SourceTable, used: dict, report: ImportReport, name: str) -> 
     else:
         prefix = "imp-" + (table.sha256 or hashlib.sha256(name.encode()).hexdigest())[:8]
         out["project_id"] = [f"{prefix}-{line}" for line in table.lines]
-        report.warning(f"{name} has no ID column, so IDs were made from the file's content and row numbers "
-                       f"({out['project_id'][0]} …). Importing the same file again updates these rows; an edited "
-                       "file gets new IDs. Choose an ID column in the mapping to avoid duplicates.", code="ids_generated")
+        report.warning(Phrase("err.import.ids_generated", name=name, example=out["project_id"][0]), code="ids_generated")
 
     # text
     for field_name in ("title", "status", "village", "source_ref", "sector", "funding_source", "funding_source_type",
@@ -391,17 +376,15 @@ def _values(table: SourceTable, used: dict, report: ImportReport, name: str) -> 
         for i, v in enumerate(raw):
             text = None if _empty(v) else " ".join(str(v).split()) if field_name != "funding_source" else str(v).strip()
             if text is not None and checks.has_markup(text):
-                report.warning("contains HTML or script markup; it is kept as plain text and will always be shown "
-                               "as text, never run.", i, col, code="markup")
+                report.warning(Phrase("err.import.markup"), i, col, code="markup")
             texts.append(text)
         out[field_name] = texts
     if used.get("title") is None:
-        report.warning(f"{name} has no column for the project name; titles are left empty. Choose one in the mapping.",
-                       code="no_title_column")
+        report.warning(Phrase("err.import.no_title_column", name=name), code="no_title_column")
     else:
         for i, t in enumerate(out["title"]):
             if t is None:
-                report.warning("the project name is empty.", i, used["title"], code="title_empty")
+                report.warning(Phrase("err.import.title_empty"), i, used["title"], code="title_empty")
     sectors = []
     for i, s in enumerate(out["sector"]):
         if s is None:
@@ -409,8 +392,7 @@ def _values(table: SourceTable, used: dict, report: ImportReport, name: str) -> 
             continue
         code, known = normalise_sector(s)
         if not known:
-            report.info(f"sector '{s}' is not one of the app's sectors; it is kept as written.", i, used.get("sector"),
-                        code="sector_unknown")
+            report.info(Phrase("err.import.sector_unknown", sector=s), i, used.get("sector"), code="sector_unknown")
         sectors.append(code)
     out["sector"] = sectors
 
@@ -497,8 +479,7 @@ def _place(gdf: gpd.GeoDataFrame, store, report: ImportReport, values: dict) -> 
     located = gdf.geometry.notna() & ~gdf.geometry.is_empty
     if len(admin) == 0:
         if located.any():
-            report.warning("The store has no boundaries (admin_units) yet, so projects are not placed in an oblast, "
-                           "rayon or aiyl okmot. Import boundaries first, or they stay unplaced.", code="no_admin_units")
+            report.warning(Phrase("err.import.no_admin_units"), code="no_admin_units")
     elif located.any():
         placed = assign_admin_pcodes(gdf[located], admin)
         for col in ("oblast_pcode", "rayon_pcode", "aiyl_okmot_pcode"):
@@ -513,8 +494,7 @@ def _place(gdf: gpd.GeoDataFrame, store, report: ImportReport, values: dict) -> 
         levels = set(pd.to_numeric(admin["level"], errors="coerce").dropna().astype(int))
         for i in np.flatnonzero(located.to_numpy()):
             if pd.isna(gdf["oblast_pcode"].iloc[i]) and 1 in levels:
-                report.warning("the location lies in no oblast of the store's boundaries; the project is imported "
-                               "without an oblast, rayon or aiyl okmot.", i, None, code="no_oblast")
+                report.warning(Phrase("err.import.no_oblast"), i, None, code="no_oblast")
     # Names written in the file are kept where the map gives none.
     for col in ("oblast_name", "rayon_name", "aiyl_okmot_name"):
         written = values.get(col) or [None] * len(gdf)
@@ -729,9 +709,7 @@ def _merge_updates(layer: str, rows: pd.DataFrame, current: pd.DataFrame, versio
     for rec in rows.to_dict("records"):
         k = rec[key]
         if k not in index:
-            raise StaleVersionError(
-                f"{layer} '{k}' was deleted after the preview was made; nothing was imported. Preview the file again."
-            )
+            raise StaleVersionError(key="err.import.deleted_since_preview", layer=layer, key_value=str(k))
         base = current.iloc[index[k]].to_dict()
         for col, value in rec.items():
             if col in always or not _missing(value):
@@ -765,10 +743,8 @@ def _write(tx, layer: str, rows: pd.DataFrame, versions: dict[str, int], always:
     if len(adds):
         clash = set(adds[key].astype(object)) & set(current[key].astype(object))
         if clash:
-            raise StaleVersionError(
-                f"{layer} {sorted(map(str, clash))[:5]} were added by someone else after the preview was made; "
-                "nothing was imported. Preview the file again."
-            )
+            raise StaleVersionError(key="err.import.added_since_preview", layer=layer,
+                                    keys=str(sorted(map(str, clash))[:5]))
         if isinstance(rows, gpd.GeoDataFrame):
             adds = gpd.GeoDataFrame(adds, geometry="geometry", crs=STORAGE_CRS)
         tx.append(layer, adds)
@@ -790,18 +766,15 @@ def commit_import(store, preview: ImportPreview, user, *, skip_errors: bool = Fa
     report = preview.report
     file_errors = [m for m in report.errors if m.row is None]
     if file_errors:
-        raise SchemaError(f"The import of {preview.source} was not started: {file_errors[0].text()}")
+        raise SchemaError(key="err.import.not_started", source=preview.source, problem=file_errors[0])
     if report.has_errors and not skip_errors:
         errors = report.errors
-        shown = " ".join(m.text() for m in errors[:3])
-        raise SchemaError(
-            f"The import of {preview.source} was not started: {len(report.error_rows())} row(s) have errors. "
-            "Correct the file, or import only the rows without errors. "
-            f"{shown}{' …' if len(errors) > 3 else ''}"
-        )
+        shown = Join(errors[:3] + (["…"] if len(errors) > 3 else []), " ")
+        raise SchemaError(key="err.import.rows_have_errors", source=preview.source, count=len(report.error_rows()),
+                          shown=shown)
     accepted = preview.accepted()
     if len(accepted) == 0:
-        raise SchemaError(f"Nothing to import from {preview.source}: no row passed the checks.")
+        raise SchemaError(key="err.import.nothing_to_import", source=preview.source)
     stored = store.read("projects")
     updates = accepted[accepted["_action"] == "update"]
     entries = auth.row_units(accepted)
@@ -888,13 +861,13 @@ def undo_import(store, batch_id: str, user) -> dict:
     auth.require(acting, auth.IMPORT_PROJECTS)
     log = store.read(schema.AUDIT_LOG.name)
     if BATCH_COLUMN not in log.columns:
-        raise StoreError(f"There is no import '{batch_id}' in this store.")
+        raise StoreError(key="err.import.no_such_batch", batch=batch_id)
     mine = log[log[BATCH_COLUMN] == batch_id]
     head = mine[mine["action"] == "import"]
     if head.empty:
-        raise StoreError(f"There is no import '{batch_id}' in this store.")
+        raise StoreError(key="err.import.no_such_batch", batch=batch_id)
     if ((log["action"] == "undo_import") & (log["row_key"] == batch_id)).any():
-        raise StoreError(f"The import '{batch_id}' was already undone.")
+        raise StoreError(key="err.import.already_undone", batch=batch_id)
     info = json.loads(head.iloc[0]["new_values"] or "{}")
     changes = mine[mine["action"].isin(["insert", "update"])]
     frames: dict[str, pd.DataFrame] = {}
@@ -912,11 +885,12 @@ def undo_import(store, batch_id: str, user) -> dict:
             first, last = rows.iloc[0], rows.iloc[-1]
             after = json.loads(last["new_values"] or "{}")
             if key not in key_index:
-                conflicts.append(f"{layer} '{key}' was deleted after the import")
+                conflicts.append(Phrase("err.import.undo_deleted", layer=layer, key_value=str(key)))
                 continue
             now = current.iloc[key_index[key]]
             if spec.versioned and int(now["version"]) != int(after.get("version") or -1):
-                conflicts.append(f"{layer} '{key}' was changed by {now['updated_by']} at {now['updated_at']} after the import")
+                conflicts.append(Phrase("err.import.undo_changed", layer=layer, key_value=str(key), user=str(now["updated_by"]),
+                                        at=str(now["updated_at"])))
                 continue
             if layer == "projects":
                 units.extend(auth.row_units(current.iloc[[key_index[key]]]))
@@ -930,10 +904,8 @@ def undo_import(store, batch_id: str, user) -> dict:
         frames[layer] = current
         plans[layer] = (remove, restore)
     if conflicts:
-        raise StaleVersionError(
-            f"The import '{batch_id}' cannot be undone because rows were changed since: {'; '.join(conflicts[:5])}"
-            f"{' …' if len(conflicts) > 5 else ''}. Nothing was changed; edit those rows by hand."
-        )
+        raise StaleVersionError(key="err.import.undo_conflicts", batch=batch_id,
+                                conflicts=Join(conflicts[:5] + (["…"] if len(conflicts) > 5 else []), "; "))
     auth.require(acting, auth.IMPORT_PROJECTS, units)
     backup = backup_store(store, list(plans) + [schema.AUDIT_LOG.name], label="undo")
     new_columns = info.get("new_columns") or {}
@@ -993,7 +965,7 @@ def import_projects(store, path, *, layer: str | None = None, crs=None, user=Non
                      "crs": preview.crs, "mapping": preview.mapping, **preview.summary, "committed": False}
     if commit:
         if user is None:
-            raise PermissionDeniedError("Give --user: imports are written in the name of an account.")
+            raise PermissionDeniedError(key="err.import.need_user")
         result = commit_import(store, preview, user, skip_errors=skip_errors)
         summary.update({"committed": True, "batch_id": result.batch_id, "added": result.added,
                         "updated": result.updated, "skipped": result.skipped, "backup": result.backup})

@@ -88,16 +88,16 @@ class SourceTable:
     geometry: gpd.GeoSeries | None = None
     crs: CRS | None = None
     crs_fixed: bool = False
-    crs_problem: str | None = None
+    crs_problem: CRSUnresolvedError | None = None  # what was wrong with the file's own CRS
     layer: str | None = None
     layers: list[str] = field(default_factory=list)
-    notes: list[tuple[str, str, int | None, str | None, str]] = field(default_factory=list)
+    notes: list[tuple[str, str | Phrase, int | None, str | None, str]] = field(default_factory=list)
     children: dict[str, pd.DataFrame] = field(default_factory=dict)
     funding: pd.DataFrame | None = None
     preset_mapping: dict[str, str] = field(default_factory=dict)
     sha256: str = ""
 
-    def note(self, severity: str, problem: str, row: int | None = None, column: str | None = None, code: str = "") -> None:
+    def note(self, severity: str, problem: str | Phrase, row: int | None = None, column: str | None = None, code: str = "") -> None:
         self.notes.append((severity, problem, row, column, code))
 
 
@@ -301,15 +301,15 @@ def _read_vector(path: Path, name: str, kind: str, layer: str | None, crs_given:
         try:
             frame = read_vector(path, layer, display_name=name)
         except CRSUnresolvedError as exc:
-            problem = str(exc)
+            problem = exc
         else:
             attrs = dict(frame.attrs)
             table = _vector_table(frame, name, kind, attrs.get("source_layer"), attrs.get("layers") or [])
             table.crs = CRS.from_epsg(4326)
             table.crs_fixed = True
             if attrs.get("reprojected"):
-                table.note("info", f"Coordinates were reprojected from {attrs.get('source_crs')} to WGS 84 "
-                                   "longitude/latitude (EPSG:4326).", code="crs_reprojected")
+                table.note("info", Phrase("err.import.crs_reprojected", crs=str(attrs.get("source_crs"))),
+                           code="crs_reprojected")
             for text in attrs.get("warnings") or []:
                 table.note("warning", str(text), code="reader_warning")
             return table
@@ -541,7 +541,7 @@ def _read_kml_bytes(data: bytes, name: str, fmt: str) -> SourceTable:
         table.note(*n)
     for i, geom in enumerate(geoms):
         if geom is None and not any(n[2] == i for n in notes):
-            table.note("error", "the placemark has no coordinates.", i, "coordinates", "kml_no_coordinates")
+            table.note("error", Phrase("err.import.placemark_no_coordinates"), i, "coordinates", "kml_no_coordinates")
     return table
 
 
@@ -635,17 +635,13 @@ def _read_csv(path: Path, name: str) -> SourceTable:
     table.frame = _object_frame(rows, columns)
     table.frame = table.frame.map(lambda v: v if v is None or str(v).strip() else None)
     if encoding == "Windows-1251":
-        table.note("warning", f"The file {name} is not UTF-8; it was read as Windows-1251 (Cyrillic), the encoding "
-                              "Russian-language Excel uses for CSV. Check that names look right in the preview.",
-                   code="encoding_cp1251")
+        table.note("warning", Phrase("err.import.encoding_cp1251", name=name), code="encoding_cp1251")
     elif encoding != "UTF-8":
-        table.note("info", f"The file {name} was read as {encoding}.", code="encoding")
+        table.note("info", Phrase("err.import.encoding", name=name, encoding=encoding), code="encoding")
     if len(columns) == 1 and rows and any(d in str(columns[0]) for d in ";,\t"):
-        table.note("warning", "Only one column was found; check the delimiter.", code="one_column")
+        table.note("warning", Phrase("err.import.one_column"), code="one_column")
     for row, count in ragged:
-        table.note("error", f"the row has {count} values but the header has {len(columns)} columns; values were "
-                            "shifted or a delimiter is missing in a cell (put such text in quotes).", row, None,
-                   "ragged_row")
+        table.note("error", Phrase("err.import.ragged_row", count=count, columns=len(columns)), row, None, "ragged_row")
     if _is_kobo(columns):
         table.format = "kobo-csv"
     return table
@@ -788,8 +784,8 @@ def _read_xlsx(path: Path, name: str, sheet: str | None) -> SourceTable:
         table.frame, table.lines = frame, lines
         table.labels = [f"row {ln}" for ln in lines] if len(sheets) == 1 else [f"sheet '{main_ws.title}' row {ln}" for ln in lines]
         if len(sheets) > 1 and sheet is None:
-            table.note("info", f"Rows were read from the first sheet, '{main_ws.title}' (the workbook has "
-                               f"{len(sheets)}: {', '.join(sheets)}).", code="xlsx_sheet")
+            table.note("info", Phrase("err.import.xlsx_first_sheet", sheet=main_ws.title, count=len(sheets),
+                                      sheets=", ".join(sheets)), code="xlsx_sheet")
         if _is_kobo(columns):
             table.format = "kobo-xlsx"
             _attach_repeats(workbook, main_ws.title, table, name)

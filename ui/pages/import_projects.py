@@ -25,7 +25,7 @@ from geo.project_import.readers import list_source_layers, read_source
 from geo.settings import MAX_UPLOAD_MB
 from layers.base_map import finish, new_map
 from ui.auth_ui import current_user, error_text, role_label, show_error
-from ui.common import get_store, num, tr
+from ui.common import get_store, lang, num, tr
 from ui.downloads import download_buttons
 
 TYPES = ["csv", "txt", "xlsx", "geojson", "json", "gpkg", "zip", "kml", "kmz", "xml"]
@@ -101,7 +101,7 @@ def _preview(store, path: Path, name: str, layer, mapping, crs, user):
 
 
 def _report_table(preview) -> pd.DataFrame:
-    rows = preview.report.rows_frame()
+    rows = preview.report.rows_frame(lang())
     return pd.DataFrame({
         tr("import.col.row"): rows["row"].astype(str),
         tr("import.col.key"): rows["key"].astype(object).where(rows["key"].notna(), "—").astype(str),
@@ -147,7 +147,7 @@ def _show_report(preview) -> None:
                   funding=num(s.get("funding_to_add", 0) + s.get("funding_to_update", 0)),
                   beneficiaries=num(s.get("beneficiaries_to_add", 0) + s.get("beneficiaries_to_update", 0))))
     for m in preview.report.file_messages:
-        text = m.text()
+        text = m.text(lang())
         if m.severity == "error":
             st.error(text)
         elif m.severity == "warning":
@@ -157,7 +157,7 @@ def _show_report(preview) -> None:
     table = _report_table(preview)
     st.markdown(f"**{tr('import.report')}**")
     st.dataframe(table, hide_index=True, width="stretch")
-    download_buttons(preview.report.to_frame(), "import_report", "dl_import_report")
+    download_buttons(preview.report.to_frame(lang()), "import_report", "dl_import_report")
     _accepted_map(preview)
 
 
