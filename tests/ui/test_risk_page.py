@@ -173,8 +173,9 @@ def test_import_error_is_shown_with_its_message(store):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     errors = [e.value for e in at.error]
-    assert errors and errors[0].startswith(i18n.t("risk.import.failed", "ru", reason=""))
-    assert "outside Kyrgyzstan" in errors[0]
+    # shown through ui.auth_ui.error_text: the lead-in and the message, both in Russian
+    assert errors and errors[0].startswith(i18n.t("error.refused", "ru", reason=""))
+    assert "за пределами Кыргызстана" in errors[0] and "outside" not in errors[0]
     assert open_store(str(store)).checksum("hazard_zones") == before
 
 
@@ -187,3 +188,72 @@ def test_hazard_level_view_and_json_safe_tables(store):
     assert len(at_risk) >= 1
     assert set(at_risk["Hazard class"]) <= {"High", "Medium", "Low"}
     json.dumps(at_risk.astype(str).to_dict("records"))  # plain values, ready to download
+
+
+# --------------------------------------------------------------------------- stored rule and deleting layers
+def _official_flood(store_path: Path, tmp_path: Path, name: str = "Flood depth 2020") -> None:
+    """An official flood layer (depth in m, thresholds) imported into the store as an admin."""
+    from geo.hazard_store import import_hazard_layer
+    from geo.store import open_store
+
+    path = tmp_path / "depth.geojson"
+    gpd.GeoDataFrame({"depth_m": [1.2, 0.3]}, geometry=[box(75.74, 42.19, 75.76, 42.21), box(75.8, 42.19, 75.82, 42.21)],
+                     crs=4326).to_file(path, driver="GeoJSON", engine="pyogrio")
+    import_hazard_layer(open_store(str(store_path)), User("boss", "admin"), path, hazard_type="flood",
+                        mapping={"High": 1.0, "Medium": 0.25}, layer_name=name, source="Test ministry")
+
+
+def test_stored_rule_is_shown_translated(store, tmp_path):
+    _official_flood(store, tmp_path)
+    at = app("ru", hazard="Flood depth 2020")
+    assert not at.exception, [e.value for e in at.exception]
+    t = lambda key, **f: i18n.t(key, "ru", **f)  # noqa: E731
+    rule = table_with(at, t("risk.col.class"), t("risk.col.rule"))
+    shown = dict(zip(rule[t("risk.col.class")], rule[t("risk.col.rule")]))
+    # the thresholds the admin chose, not the value range found (1,2 and 0,3)
+    assert shown == {t("hazard.class.High"): "значение ≥ 1", t("hazard.class.Medium"): "0,25 ≤ значение < 1"}
+    assert t("risk.rule.stored") in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("user", [None, User("ed", "editor", frozenset({"KG-N"}))])
+def test_viewers_and_editors_see_why_they_cannot_delete(store, tmp_path, user):
+    _official_flood(store, tmp_path)
+    at = app("en", user=user)
+    assert not at.exception, [e.value for e in at.exception]
+    role = "Editor" if user else "Viewer"
+    expected = i18n.t("risk.delete.admin_only", "en", role=i18n.t(f"role.{role.lower()}", "en"))
+    assert expected in [i.value for i in at.info]
+    assert not [b for b in at.button if b.key == "risk_delete_button"]
+
+
+def test_admin_deletes_a_layer_after_confirming_and_the_indicative_layer_returns(store, tmp_path):
+    from geo.store import open_store
+
+    _official_flood(store, tmp_path)
+    zones = open_store(str(store)).read("hazard_zones")
+    assert not zones["layer_name"].str.startswith(RIVER_LAYER_PREFIX).any()
+    at = app("en", hazard="Flood depth 2020", user=User("boss", "admin"))
+    assert not at.exception, [e.value for e in at.exception]
+    # indicative layers are never offered for deletion
+    assert at.selectbox(key="risk_delete_pick").options == ["Flood depth 2020"]
+    at.button(key="risk_delete_button").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    warning = [w.value for w in at.warning if "Delete 'Flood depth 2020' (2 zones)" in w.value]
+    assert warning and i18n.t("risk.delete.restores", "en") in warning[0]
+    before = open_store(str(store)).checksum("hazard_zones")
+    # cancelling changes nothing
+    at.button(key="risk_delete_no").click()
+    at.run()
+    assert open_store(str(store)).checksum("hazard_zones") == before
+    at.button(key="risk_delete_button").click()
+    at.run()
+    at.button(key="risk_delete_yes").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Deleted 'Flood depth 2020' (2 zones)." in s.value for s in at.success)
+    zones = open_store(str(store)).read("hazard_zones")
+    assert "Flood depth 2020" not in set(zones["layer_name"])
+    assert zones["layer_name"].str.startswith(RIVER_LAYER_PREFIX).any()
+    assert "Flood depth 2020" not in at.selectbox(key="risk_layer").options
+    assert i18n.t("risk.delete.none", "en") in [i.value for i in at.info]

@@ -7,7 +7,10 @@ it. Figures come from :func:`geo.exposure.exposure_report` on the chosen layer o
 ``hazard_zones``, computed once per store revision and layer (``st.cache_data``).
 Shipped indicative layers are labelled as such everywhere. Administrators import
 official layers (vector or raster, any CRS), which replace the indicative layer of
-their hazard type (:func:`geo.hazards.replace_indicative`).
+their hazard type (:func:`geo.hazard_store.import_hazard_layer`), and delete them
+after a confirmation step; deleting the last official layer of a type brings its
+indicative layer back. Indicative layers cannot be deleted. The value → class rule
+chosen at import is stored with the layer and shown, translated, under the map.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from geo.exposure import NO_LOCATION, OUTSIDE
 from geo.filters import PCODE_COLUMN
 from geo.hazards import HAZARD_CLASSES, HAZARD_TYPES
 from layers.hazard_style import HAZARD_COLOURS, NO_LEVEL_COLOUR, class_label, hazard_type_label
+from ui.auth_ui import role_label, show_error
 from ui.downloads import download_buttons
 from ui.common import get_store, lang, load_layer, num, tr
 from ui.state import selected_unit, set_selected_unit
@@ -120,7 +124,9 @@ def _rule_table(row: pd.Series, zones: pd.DataFrame) -> pd.DataFrame:
         for cls in (c for c in HAZARD_CLASSES if c in RIVER_BANDS_M):
             rules[cls] = tr("risk.rule.river", lo=num(previous), hi=num(RIVER_BANDS_M[cls]))
             previous = RIVER_BANDS_M[cls]
-    else:
+    elif _stored_rule(row) is not None:
+        rules = _mapping_rules(_stored_rule(row))
+    else:  # stored before rules were kept with the layer: show the value ranges found per class
         values = pd.to_numeric(zones["value"], errors="coerce")
         for cls in present:
             known = values[zones["hazard_class"] == cls].dropna()
@@ -131,6 +137,44 @@ def _rule_table(row: pd.Series, zones: pd.DataFrame) -> pd.DataFrame:
         tr("risk.col.rule"): [rules.get(c, tr("risk.rule.as_given")) for c in present],
         "_colour": [HAZARD_COLOURS[c] for c in present],
     })
+
+
+def _stored_rule(row: pd.Series):
+    """The value → class rule stored with a layer (``class_rule``), or None."""
+    from geo.hazards import rule_mapping
+
+    return rule_mapping(row.get("class_rule"))
+
+
+def _bound(value: float) -> str:
+    """A threshold in the page's number format with only the decimals it has (1, 0.25; at most 6)."""
+    decimals = 0
+    while decimals < 6 and round(value, decimals) != value:
+        decimals += 1
+    return num(value, decimals)
+
+
+def _mapping_rules(mapping) -> dict[str, str]:
+    """What values each class takes under a mapping, in the page's language."""
+    rules: dict[str, str] = {}
+    if mapping.kind == "thresholds":
+        worse = None
+        for cls, bound in mapping.thresholds:
+            if mapping.higher_is_worse:
+                rules[cls] = (tr("risk.rule.min", lo=_bound(bound)) if worse is None
+                              else tr("risk.rule.range_up", lo=_bound(bound), hi=_bound(worse)))
+            else:
+                rules[cls] = (tr("risk.rule.max", hi=_bound(bound)) if worse is None
+                              else tr("risk.rule.range_down", lo=_bound(worse), hi=_bound(bound)))
+            worse = bound
+    elif mapping.kind == "categories":
+        for cls in HAZARD_CLASSES:
+            keys = sorted(k for k, v in mapping.categories.items() if v == cls)
+            if keys:
+                rules[cls] = tr("risk.rule.categories", values=", ".join(keys))
+    else:
+        rules = {cls: tr("risk.rule.class_name", name=cls) for cls in HAZARD_CLASSES}
+    return rules
 
 
 def _styled_classes(frame: pd.DataFrame, class_column: str):
@@ -538,21 +582,7 @@ def _rule_preview(spec, values: pd.Series | None, path: Path, is_raster: bool, b
     from geo.hazards import CLASS_RANK, classify_raster, make_mapping
 
     mapping = make_mapping(spec)
-    if mapping.kind == "thresholds":
-        rules, worse = {}, None
-        for cls, bound in mapping.thresholds:
-            op = "≥" if mapping.higher_is_worse else "≤"
-            if worse is None:
-                rules[cls] = f"x {op} {num(bound, 3)}"
-            elif mapping.higher_is_worse:
-                rules[cls] = f"{num(bound, 3)} ≤ x < {num(worse, 3)}"
-            else:
-                rules[cls] = f"{num(worse, 3)} < x ≤ {num(bound, 3)}"
-            worse = bound
-    elif mapping.kind == "categories":
-        rules = {cls: ", ".join(sorted(k for k, v in mapping.categories.items() if v == cls)) for cls in HAZARD_CLASSES}
-    else:
-        rules = {cls: tr("risk.rule.class_name", name=cls) for cls in HAZARD_CLASSES}
+    rules = _mapping_rules(mapping)
     counts: dict[str, int] = {}
     if is_raster:
         ranks = classify_raster(path, mapping, band).ranks
@@ -615,7 +645,7 @@ def _import_form() -> None:
         try:
             _rule_preview(spec, values, path, is_raster, band)
         except AimakError as exc:
-            st.error(str(exc))
+            show_error(exc)
             return
         cols = st.columns(3)
         source = cols[0].text_input(tr("risk.import.source"), key="risk_source")
@@ -628,13 +658,11 @@ def _import_form() -> None:
 
 def _do_import(user, path: Path, is_raster: bool, hazard_type: str, layer_name: str, column, band: int, spec,
                source: str, source_date: str, licence: str) -> None:
-    from geo import auth
-    from geo.hazards import read_hazard_layer, replace_indicative
+    from geo.hazard_store import import_hazard_layer
 
     store = get_store()
     progress = st.progress(0, text=tr("risk.import.reading"))
     try:
-        auth.require(user, auth.IMPORT_HAZARDS)
         kwargs = dict(hazard_type=hazard_type, mapping=spec, source=source.strip() or None,
                       source_date=source_date.strip() or None, licence=licence.strip() or None,
                       layer_name=layer_name.strip() or None)
@@ -642,24 +670,87 @@ def _do_import(user, path: Path, is_raster: bool, hazard_type: str, layer_name: 
             kwargs["band"] = band
         else:
             kwargs["value_column"] = column
-        imported = read_hazard_layer(path, **kwargs)
-        progress.progress(60, text=tr("risk.import.saving"))
-        with store.transaction(user.username) as tx:
-            current = tx.read("hazard_zones")
-            replaced = sorted(set(current.loc[current["indicative"].fillna(False).astype(bool)
-                                              & current["hazard_type"].eq(hazard_type).fillna(False), "layer_name"]))
-            tx.replace("hazard_zones", replace_indicative(current, imported))
+        # reads, classifies and stores in one transaction (the rule is stored with the layer)
+        summary = import_hazard_layer(store, user, path, **kwargs)
         progress.progress(100, text=tr("risk.import.done_short"))
     except AimakError as exc:
         progress.empty()
-        st.error(tr("risk.import.failed", reason=str(exc)))
+        show_error(exc)
         return
-    name = str(imported["layer_name"].iloc[0])
-    message = tr("risk.import.done", name=name, n=num(len(imported)))
+    name = summary["layer_name"]
+    replaced = summary["replaced_indicative"]
+    message = tr("risk.import.done", name=name, n=num(summary["zones"]))
     if replaced:
         message += " " + tr("risk.import.replaced")
     st.session_state["_risk_flash"] = message
     st.session_state["_risk_pending_layer"] = name  # the picker is already drawn: select it on the rerun
+    st.rerun()
+
+
+# --------------------------------------------------------------------------- delete (admins)
+def _delete_form(layers: pd.DataFrame, shown: str | None) -> None:
+    """Delete an imported layer, after a confirmation step (admins only; others see why not).
+
+    Shipped indicative layers are never offered: they cannot be deleted
+    (:mod:`geo.hazard_store`); deleting the last official layer of a type brings the
+    indicative layer of that type back.
+    """
+    official = layers[~layers["indicative"].astype(bool)] if len(layers) else layers
+    with st.expander(tr("risk.delete.title"), expanded=st.session_state.get("_risk_confirm_delete") is not None):
+        user = _admin_user()
+        if user is None:
+            signed = st.session_state.get("user")
+            role = getattr(signed, "role", None) or "viewer"
+            st.info(tr("risk.delete.admin_only", role=role_label(role)))
+            return
+        st.caption(tr("risk.delete.indicative"))
+        if len(official) == 0:
+            st.info(tr("risk.delete.none"))
+            return
+        names = official["layer_name"].astype(str).tolist()
+        counts = dict(zip(names, official["zones"]))
+        types = dict(zip(names, official["hazard_type"].astype(str)))
+        pending = st.session_state.get("_risk_confirm_delete")
+        if pending not in names:
+            pending = None
+            st.session_state.pop("_risk_confirm_delete", None)
+        default = names.index(shown) if shown in names else 0
+        name = st.selectbox(tr("risk.delete.pick"), names, index=default, key="risk_delete_pick",
+                            disabled=pending is not None)
+        if pending is None:
+            if st.button(tr("risk.delete.button"), key="risk_delete_button"):
+                st.session_state["_risk_confirm_delete"] = name
+                st.rerun()
+            return
+        message = tr("risk.delete.confirm", name=pending, n=num(counts[pending]))
+        others = [n for n in names if n != pending and types[n] == types[pending]]
+        from geo.hazard_store import INDICATIVE_TYPES
+
+        if not others and types[pending] in INDICATIVE_TYPES:
+            message += " " + tr("risk.delete.restores")
+        st.warning(message)
+        left, right = st.columns(2)
+        if left.button(tr("risk.delete.yes"), key="risk_delete_yes", type="primary"):
+            st.session_state.pop("_risk_confirm_delete", None)
+            _do_delete(user, pending)
+        if right.button(tr("risk.delete.no"), key="risk_delete_no"):
+            st.session_state.pop("_risk_confirm_delete", None)
+            st.rerun()
+
+
+def _do_delete(user, name: str) -> None:
+    from geo.hazard_store import delete_hazard_layer
+
+    try:
+        with st.spinner(tr("risk.delete.working")):
+            summary = delete_hazard_layer(get_store(), user, name)
+    except AimakError as exc:
+        show_error(exc)
+        return
+    message = tr("risk.delete.done", name=name, n=num(summary["zones"]))
+    if summary["restored"]:
+        message += " " + tr("risk.delete.restored")
+    st.session_state["_risk_flash"] = message
     st.rerun()
 
 
@@ -696,6 +787,7 @@ def render() -> None:
     if len(layers) == 0:
         st.info(tr("risk.no_layers"))
         _import_form()
+        _delete_form(layers, None)
         return
 
     labels = {row["layer_name"]: _layer_label(row) for _, row in layers.iterrows()}
@@ -737,6 +829,8 @@ def render() -> None:
         rule = _rule_table(row, _zones(revision, layer_name))
         st.dataframe(_styled_classes(rule.drop(columns="_colour"), tr("risk.col.class")), hide_index=True,
                      width="stretch")
+        if not indicative:
+            st.caption(tr("risk.rule.stored") if _stored_rule(row) is not None else tr("risk.rule.inferred"))
     with right:
         st.markdown(f"**{tr('risk.provenance')}**")
         provenance = pd.DataFrame(
@@ -826,3 +920,4 @@ def render() -> None:
                                  mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     _import_form()
+    _delete_form(layers, layer_name)
