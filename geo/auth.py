@@ -40,7 +40,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from geo import schema
-from geo.errors import PermissionDeniedError, SchemaError
+from geo.errors import PermissionDeniedError, Phrase, SchemaError
 
 ROLES = ("viewer", "editor", "admin")
 
@@ -59,11 +59,6 @@ _ALLOWED = {
     "admin": set(ACTIONS),
 }
 _SCOPED = {EDIT, IMPORT_PROJECTS}
-
-_ACTION_TEXT = {
-    READ: "view data", EDIT: "change projects, funding or beneficiaries", IMPORT_PROJECTS: "import projects",
-    IMPORT_BOUNDARIES: "import boundaries", IMPORT_HAZARDS: "import hazard layers", MANAGE_USERS: "manage users",
-}
 
 #: How long a session lasts without signing in again.
 SESSION_HOURS = 12.0
@@ -152,12 +147,11 @@ def require(user: User | None, action: str, unit_pcodes: Iterable | None = None)
     if user is None:
         user = ANONYMOUS
     if user.role not in ROLES:
-        raise PermissionDeniedError(f"{user.label} has an unknown role '{user.role}'; an admin must set it.")
+        raise PermissionDeniedError(key="err.auth.unknown_role", user=user.label, role=user.role)
     if action not in _ALLOWED[user.role]:
-        needed = "an admin" if action not in _ALLOWED["editor"] else "an editor or admin"
-        raise PermissionDeniedError(
-            f"{user.label} ({user.role}) may not {_ACTION_TEXT[action]}; this needs {needed}."
-        )
+        raise PermissionDeniedError(key="err.auth.needs_admin" if action not in _ALLOWED["editor"] else "err.auth.needs_editor",
+                                    user=user.label, role=Phrase(f"role.{user.role}"),
+                                    action=Phrase(f"err.auth.action.{action}"))
     if user.role == "admin" or action not in _SCOPED or unit_pcodes is None:
         return
     if isinstance(unit_pcodes, str):
@@ -169,12 +163,10 @@ def require(user: User | None, action: str, unit_pcodes: Iterable | None = None)
             outside.append(codes)
     if outside:
         first = sorted(outside[0]) if outside[0] else []
-        where = ", ".join(first) if first else "no oblast, rayon or aiyl okmot"
-        assigned = ", ".join(sorted(user.units)) or "none"
-        raise PermissionDeniedError(
-            f"{user.label} (editor) may only {_ACTION_TEXT[action]} in their assigned units ({assigned}); "
-            f"{len(outside)} of the rows concerned lie outside them (e.g. in {where})."
-        )
+        where = ", ".join(first) if first else Phrase("err.auth.no_unit")
+        assigned = ", ".join(sorted(user.units)) or Phrase("err.auth.none")
+        raise PermissionDeniedError(key="err.auth.outside_units", user=user.label, action=Phrase(f"err.auth.action.{action}"),
+                                    assigned=assigned, count=len(outside), where=where)
 
 
 def row_units(frame: pd.DataFrame) -> list[tuple]:
@@ -206,24 +198,24 @@ def _user_from_row(row) -> User:
 def _check_username(username: str) -> str:
     name = str(username).strip().lower()
     if not _USERNAME.fullmatch(name):
-        raise SchemaError(f"'{username}' is not a valid user name: use 2–64 letters a–z, digits, '.', '_', '-' or '@'.")
+        raise SchemaError(key="err.auth.bad_username", username=str(username))
     return name
 
 
 def _check_password(password: str) -> None:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise SchemaError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+        raise SchemaError(key="err.auth.short_password", count=MIN_PASSWORD_LENGTH)
 
 
 def _check_role(role: str, units: Iterable[str]) -> tuple[str, str]:
     if role not in ROLES:
-        raise SchemaError(f"Unknown role '{role}'. Roles: {', '.join(ROLES)}.")
+        raise SchemaError(key="err.auth.bad_role", role=str(role), roles=", ".join(ROLES))
     codes = sorted({str(u).strip() for u in units or () if str(u).strip()})
     if role == "editor" and not codes:
-        raise SchemaError("An editor needs at least one assigned oblast, rayon or aiyl okmot P-code.")
+        raise SchemaError(key="err.auth.editor_needs_units")
     bad = [c for c in codes if ";" in c]
     if bad:
-        raise SchemaError(f"P-codes cannot contain ';': {bad}.")
+        raise SchemaError(key="err.auth.semicolon", codes=str(bad))
     return role, ";".join(codes)
 
 
@@ -252,7 +244,7 @@ def _write_users(store, actor: str, frame: pd.DataFrame, audit: list[dict]) -> N
 def bootstrap_admin(store, username: str, password: str, display_name: str = "") -> User:
     """Create the first admin account; refused once any account exists."""
     if len(_users(store)):
-        raise PermissionDeniedError("Accounts already exist; an admin must create new ones.")
+        raise PermissionDeniedError(key="err.auth.accounts_exist")
     return _create(store, "setup", username, password, "admin", (), display_name)
 
 
@@ -269,7 +261,7 @@ def _create(store, actor_name: str, username: str, password: str, role: str, uni
     role, unit_text = _check_role(role, units)
     users = _users(store)
     if name in set(users["username"].dropna()):
-        raise SchemaError(f"An account '{name}' already exists.")
+        raise SchemaError(key="err.auth.account_exists", username=name)
     now = _iso(_now())
     row = {"username": name, "display_name": display_name or None, "role": role, "units": unit_text or None,
            "password_hash": _hasher.hash(password), "active": 1, "created_at": now, "updated_at": now,
@@ -284,7 +276,7 @@ def _change(store, actor_name: str, username: str, changes: dict, action: str = 
     name = str(username).strip().lower()
     mask = users["username"] == name
     if not mask.any():
-        raise SchemaError(f"There is no account '{username}'.")
+        raise SchemaError(key="err.auth.no_account", username=str(username))
     position = int(mask.to_numpy().nonzero()[0][0])
     old = _plain_row(users.iloc[position])
     for col, value in {**changes, "updated_at": _iso(_now()), "updated_by": actor_name}.items():
@@ -298,7 +290,7 @@ def set_role(store, actor: User, username: str, role: str, units: Iterable[str] 
     require(actor, MANAGE_USERS)
     role, unit_text = _check_role(role, units)
     if str(username).strip().lower() == actor.username and role != "admin":
-        raise PermissionDeniedError("You cannot remove your own admin role; ask another admin.")
+        raise PermissionDeniedError(key="err.auth.own_admin_role")
     _change(store, actor.username, username, {"role": role, "units": unit_text or None})
 
 
@@ -318,7 +310,7 @@ def deactivate_user(store, actor: User, username: str) -> None:
     """Block an account from signing in (admins only); its sessions end."""
     require(actor, MANAGE_USERS)
     if str(username).strip().lower() == actor.username:
-        raise PermissionDeniedError("You cannot deactivate your own account.")
+        raise PermissionDeniedError(key="err.auth.own_deactivate")
     _change(store, actor.username, username, {"active": 0})
     _end_sessions(store, str(username).strip().lower())
 
@@ -334,7 +326,7 @@ def get_user(store, username: str) -> User:
     name = str(username).strip().lower()
     match = users[users["username"] == name]
     if match.empty or not _active(match.iloc[0]):
-        raise PermissionDeniedError(f"There is no active account '{username}'.")
+        raise PermissionDeniedError(key="err.auth.no_active_account", username=str(username))
     return _user_from_row(match.iloc[0])
 
 
@@ -352,7 +344,7 @@ def authenticate(store, username: str, password: str) -> User:
     users = _users(store)
     name = str(username or "").strip().lower()
     match = users[users["username"] == name] if len(users) else users
-    failure = PermissionDeniedError("Wrong user name or password.")
+    failure = PermissionDeniedError(key="err.auth.wrong_password")
     if match.empty:
         try:
             _hasher.verify(_DUMMY_HASH, password or "x")
@@ -365,7 +357,7 @@ def authenticate(store, username: str, password: str) -> User:
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise failure from None
     if not _active(row):
-        raise PermissionDeniedError(f"The account '{name}' is deactivated; ask an admin.")
+        raise PermissionDeniedError(key="err.auth.deactivated", username=name)
     return _user_from_row(row)
 
 
@@ -392,18 +384,18 @@ def sign_in(store, username: str, password: str, hours: float = SESSION_HOURS) -
 def session_user(store, token: str | None, now: datetime | None = None) -> User:
     """The user of a live session, or :class:`PermissionDeniedError` (expired, signed out, unknown)."""
     if not token:
-        raise PermissionDeniedError("Not signed in.")
+        raise PermissionDeniedError(key="err.auth.not_signed_in")
     sessions = store.read(SESSIONS.name)
     match = sessions[sessions["token_sha256"] == _token_hash(token)] if len(sessions) else sessions
     if match.empty:
-        raise PermissionDeniedError("The session is unknown or was signed out; sign in again.")
+        raise PermissionDeniedError(key="err.auth.session_unknown")
     row = match.iloc[0]
     expires = pd.to_datetime(row["expires_at"], utc=True, errors="coerce")
     moment = pd.Timestamp(now or _now())
     if moment.tzinfo is None:
         moment = moment.tz_localize("UTC")
     if pd.isna(expires) or expires <= moment:
-        raise PermissionDeniedError("The session has expired; sign in again.")
+        raise PermissionDeniedError(key="err.auth.session_expired")
     return get_user(store, str(row["username"]))
 
 

@@ -42,7 +42,7 @@ def layer_spec(name: str) -> schema.Layer:
     try:
         return schema.LAYERS[name]
     except KeyError:
-        raise UnknownLayerError(f"Unknown layer '{name}'. Known layers: {', '.join(sorted(schema.LAYERS))}.") from None
+        raise UnknownLayerError(key="err.store.unknown_layer", layer=name, layers=", ".join(sorted(schema.LAYERS))) from None
 
 
 _DTYPES = {"str": "string", "int": "Int64", "float": "Float64", "bool": "boolean"}
@@ -160,7 +160,7 @@ class Transaction:
         current = self.read(name)
         clash = set(new[spec.key].dropna()) & set(current[spec.key].dropna())
         if clash:
-            raise StoreError(f"Layer '{name}' already has rows with {spec.key} {sorted(clash)[:5]}.")
+            raise StoreError(key="err.store.already_has", layer=name, key_column=spec.key, keys=str(sorted(clash)[:5]))
         if spec.versioned:
             new["version"] = pd.array([1] * len(new), dtype="Int64")
             new["updated_at"] = now_utc()
@@ -183,16 +183,14 @@ class Transaction:
         for _, row in changes.iterrows():
             key = row[spec.key]
             if key not in index:
-                raise StoreError(f"Layer '{name}' has no row with {spec.key} '{key}'.")
+                raise StoreError(key="err.store.no_row", layer=name, key_column=spec.key, key_value=str(key))
             position = index.get_loc(key)
             old = current.iloc[position].copy()
             if spec.versioned:
                 if pd.isna(row["version"]) or int(row["version"]) != int(old["version"]):
-                    raise StaleVersionError(
-                        f"{name} '{key}' was changed by {old['updated_by']} at {old['updated_at']} "
-                        f"(version {old['version']}) after you opened it (version {row['version']}). "
-                        "Your save was refused and their change is kept; reload and edit again."
-                    )
+                    raise StaleVersionError(key="err.store.stale", layer=name, key_value=str(key),
+                                            user=str(old["updated_by"]), at=str(old["updated_at"]),
+                                            version=str(old["version"]), yours=str(row["version"]))
                 row["version"] = int(old["version"]) + 1
                 row["updated_at"] = now_utc()
                 row["updated_by"] = self.user
@@ -210,15 +208,13 @@ class Transaction:
         mask = current[spec.key].isin(keys)
         missing = set(keys) - set(current.loc[mask, spec.key])
         if missing:
-            raise StoreError(f"Layer '{name}' has no rows with {spec.key} {sorted(missing)}.")
+            raise StoreError(key="err.store.no_rows", layer=name, key_column=spec.key, keys=str(sorted(missing)))
         for _, old in current[mask].iterrows():
             if expected_versions and spec.versioned:
                 expected = expected_versions.get(old[spec.key])
                 if expected is not None and int(expected) != int(old["version"]):
-                    raise StaleVersionError(
-                        f"{name} '{old[spec.key]}' was changed by {old['updated_by']} at {old['updated_at']}; "
-                        "the delete was refused."
-                    )
+                    raise StaleVersionError(key="err.store.stale_delete", layer=name, key_value=str(old[spec.key]),
+                                            user=str(old["updated_by"]), at=str(old["updated_at"]))
             self._log("delete", name, old[spec.key], old, None)
         self._frames[name] = current[~mask].reset_index(drop=True)
         self._dirty.add(name)
@@ -281,13 +277,10 @@ def rebase(name: str, ours: Frame, snapshot: Frame, current: Frame) -> Frame:
     touched = changed.append(deleted)
     moved = [k for k in touched if k not in now.index or now[k] != snap[k]]
     if moved:
-        raise StaleVersionError(
-            f"{name} {', '.join(map(str, moved[:5]))} changed after you opened it; your save was refused "
-            "and the other change is kept. Reload and edit again."
-        )
+        raise StaleVersionError(key="err.store.changed_meanwhile", layer=name, keys=", ".join(map(str, moved[:5])))
     clash = added.intersection(now.index)
     if len(clash):
-        raise StaleVersionError(f"{name} {', '.join(map(str, clash[:5]))} was added meanwhile by someone else.")
+        raise StaleVersionError(key="err.store.added_meanwhile", layer=name, keys=", ".join(map(str, clash[:5])))
     keep = current[~current[key].isin(touched)]
     new_rows = ours[ours[key].isin(changed.append(added))]
     return _concat(keep, new_rows, name)
@@ -298,10 +291,10 @@ def _checked_keys(frame: Frame, name: str) -> Frame:
     key = layer_spec(name).key
     keys = frame[key]
     if keys.isna().any() or (keys.astype("string").str.strip() == "").any():
-        raise StoreError(f"Layer '{name}': {int(keys.isna().sum())} row(s) have no {key}; every row needs one.")
+        raise StoreError(key="err.store.missing_keys", layer=name, count=int(keys.isna().sum()), key_column=key)
     repeated = keys[keys.duplicated()].unique().tolist()
     if repeated:
-        raise StoreError(f"Layer '{name}': {key} repeated: {', '.join(map(str, repeated[:5]))}.")
+        raise StoreError(key="err.store.repeated_keys", layer=name, key_column=key, keys=", ".join(map(str, repeated[:5])))
     return frame
 
 

@@ -57,7 +57,7 @@ class GeoPackageStore(Store):
         try:
             return [str(name) for name, _ in pyogrio.list_layers(self.path)]
         except Exception as exc:  # pyogrio raises DataSourceError for a broken file
-            raise StoreError(f"The store file {self.path} cannot be opened: {exc}") from exc
+            raise StoreError(key="err.store.cannot_open", path=str(self.path), detail=str(exc)) from exc
 
     def revision(self) -> str:
         if not self.path.exists():

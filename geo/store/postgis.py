@@ -400,10 +400,10 @@ class PostGISStore(Store):
                 with raw.cursor() as cur:
                     yield cur
         except psycopg.Error as exc:
-            raise StoreError(f"The store {self.describe()} failed: {_first_line(exc)}") from exc
+            raise StoreError(key="err.store.failed", store=self.describe(), detail=_first_line(exc)) from exc
         except sa.exc.SQLAlchemyError as exc:
             original = getattr(exc, "orig", None) or exc
-            raise StoreError(f"The store {self.describe()} cannot be reached: {_first_line(original)}") from exc
+            raise StoreError(key="err.store.unreachable", store=self.describe(), detail=_first_line(original)) from exc
 
     def _table_columns(self, cur, name: str) -> dict[str, str] | None:
         """{column: type} of a layer table in column order (without the hidden row id), or None."""
@@ -552,21 +552,15 @@ class PostGISStore(Store):
                 if current is None:
                     if k in deleted_set:
                         continue  # someone else deleted it already
-                    raise StaleVersionError(
-                        f"{name} '{k}' was deleted by someone else after you opened it. "
-                        "Your save was refused; reload and check."
-                    )
+                    raise StaleVersionError(key="err.store.deleted_meanwhile", layer=name, key_value=str(k))
                 if current[0] != snapshot.db_hash.get(k):
-                    raise StaleVersionError(self._conflict_message(name, k, current, snapshot))
+                    raise self._conflict(name, k, current, snapshot)
         if inserted_list:
             cur.execute(sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%s) LIMIT 5").format(
                 sql.Identifier(key), self._table(name), sql.Identifier(key)), (inserted_list,))
             clash = [row[0] for row in cur.fetchall()]
             if clash:
-                raise StaleVersionError(
-                    f"Layer '{name}': rows with {key} {clash} were added by someone else after you opened it. "
-                    "Your save was refused and their rows are kept; reload and try again."
-                )
+                raise StaleVersionError(key="err.store.rows_added_meanwhile", layer=name, key_column=key, keys=str(clash))
 
         table = self._table(name)
         if deleted_list:
@@ -586,18 +580,13 @@ class PostGISStore(Store):
             self._run(cur, name, sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} WHERE {} = ANY(%s) ORDER BY {}").format(
                 table, cols, cols, st, sql.Identifier(key), sql.Identifier(_POS)), (inserted_list,))
 
-    def _conflict_message(self, name: str, key, current: tuple, snapshot: _Snapshot) -> str:
+    def _conflict(self, name: str, key, current: tuple, snapshot: _Snapshot) -> StaleVersionError:
         if layer_spec(name).versioned and len(current) >= 4:
             _, version, by, at = current[:4]
             opened = snapshot.versions.get(key)
-            return (
-                f"{name} '{key}' was changed by {by} at {at} (version {version}) after you opened it "
-                f"(version {opened}). Your save was refused and their change is kept; reload and edit again."
-            )
-        return (
-            f"{name} '{key}' was changed by someone else after you opened it. "
-            "Your save was refused and their change is kept; reload and edit again."
-        )
+            return StaleVersionError(key="err.store.stale", layer=name, key_value=str(key), user=str(by), at=str(at),
+                                     version=str(version), yours=str(opened))
+        return StaleVersionError(key="err.store.stale_unversioned", layer=name, key_value=str(key))
 
     def _check_layer_unchanged(self, cur, name: str, table_columns: dict[str, str], snapshot: _Snapshot) -> None:
         """For whole-layer rewrites after a read: refuse if anything in the layer changed since."""
@@ -605,21 +594,16 @@ class PostGISStore(Store):
         if snapshot.table_columns is None:
             cur.execute(sql.SQL("SELECT count(*) FROM {}").format(self._table(name)))
             if cur.fetchone()[0]:
-                raise StaleVersionError(
-                    f"Layer '{name}' was filled by someone else after you opened it. Your save was refused; reload and try again.")
+                raise StaleVersionError(key="err.store.layer_filled_meanwhile", layer=name)
             return
         if snapshot.table_columns != frozenset(table_columns):
-            raise StaleVersionError(
-                f"The columns of layer '{name}' were changed by someone else after you opened it. "
-                "Your save was refused; reload and try again.")
+            raise StaleVersionError(key="err.store.columns_changed_meanwhile", layer=name)
         cur.execute(sql.SQL("SELECT {}, {} FROM {}").format(
             sql.Identifier(spec.key), self._row_md5(table_columns), self._table(name)))
         now = dict(cur.fetchall())
         if now != snapshot.db_hash:
             changed = sorted(map(str, set(now.items()) ^ set(snapshot.db_hash.items())))[:1]
-            raise StaleVersionError(
-                f"Layer '{name}' was changed by someone else after you opened it (e.g. {changed}). "
-                "Your save was refused and their change is kept; reload and try again.")
+            raise StaleVersionError(key="err.store.layer_changed_meanwhile", layer=name, example=str(changed))
 
     def _shape_table(self, cur, name: str, table_columns: dict[str, str] | None, wanted: dict[str, str]) -> None:
         """Create the layer table, or alter its columns to ``wanted`` (the data is rewritten after)."""
@@ -682,7 +666,7 @@ class PostGISStore(Store):
                 for row in zip(*columns):
                     copy.write_row(row)
         except psycopg.Error as exc:
-            raise StoreError(f"Layer '{name}' could not be written: {_first_line(exc)}") from exc
+            raise StoreError(key="err.store.write_failed", layer=name, detail=_first_line(exc)) from exc
         multi = _MULTI.get(layer_spec(name).geometry or "")
         if multi and "geometry" in wanted:
             cur.execute(sql.SQL("UPDATE {} SET geometry = {}(geometry) WHERE {}(geometry) = ANY(%s)").format(
@@ -695,7 +679,7 @@ class PostGISStore(Store):
             cur.execute(statement, params)
         except psycopg.errors.IntegrityError as exc:
             detail = exc.diag.message_detail or _first_line(exc)
-            raise StoreError(f"Layer '{name}' could not be written: {detail}") from exc
+            raise StoreError(key="err.store.write_failed", layer=name, detail=detail) from exc
 
 
 def _first_line(exc: BaseException) -> str:
