@@ -34,7 +34,9 @@ test: setup system-deps
 data: setup
 	$(PY) scripts/build_reference_data.py
 
+## Run the benchmarks (installs the bench extra: rasterstats as a baseline for bench/exposure.py).
 bench: setup
+	$(PY) -m pip install --quiet -e '.[bench]'
 	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean-store:
