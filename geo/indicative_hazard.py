@@ -3,7 +3,9 @@
 These are **not official hazard maps**: every row carries ``indicative=True`` and a
 ``layer_name`` and ``source`` that say "indicative, derived from elevation and rivers —
 not an official hazard map". Imported official layers replace them
-(:func:`geo.hazards.replace_indicative`).
+(:func:`geo.hazards.replace_indicative`); they cannot be deleted, and deleting the last
+official layer of their type brings them back (:mod:`geo.hazard_store`). Each row's
+``class_rule`` holds the rule that made its class (:func:`default_rule`).
 
 * Slope classes (``hazard_type`` ``landslide``): slope in degrees from the elevation
   grid, with cell sizes in metres. For a grid in EPSG:4326 the cell width and height

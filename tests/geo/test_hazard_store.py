@@ -80,6 +80,11 @@ def test_import_replaces_indicative_and_stores_the_rule(store, tmp_path):
     assert rule == {"thresholds": {"High": 1.0, "Medium": 0.5}, "higher_is_worse": True}
     # the rule read back classifies as the import did
     assert hazards.rule_mapping(row["class_rule"]).classify(pd.Series([0.7, 1.5])).tolist() == ["Medium", "High"]
+    # the exposure report of the stored layer shows the stored rule in its legend
+    from geo.exposure import _legend, load_hazard
+
+    stored = load_hazard("depth", data=store)
+    assert _legend(stored, None)["rule"].tolist() == [">= 1", ">= 0.5 and < 1"]
 
 
 def test_deleting_the_last_official_layer_restores_the_indicative_one_as_built(store, tmp_path, reference):
