@@ -29,7 +29,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import auth
-from geo.errors import InputError, PermissionDeniedError
+from geo.errors import InputError, PermissionDeniedError, Phrase
 from geo.settings import STORAGE_CRS
 
 LAYER = "hazard_zones"
@@ -41,7 +41,8 @@ def _require_admin(store, user, action_key: str) -> auth.User:
     """The acting user if they may change hazard layers, else a keyed PermissionDeniedError."""
     acting = auth.as_user(store, user)
     if not auth.can(acting, auth.IMPORT_HAZARDS):
-        raise PermissionDeniedError(key=action_key, user=acting.label, role=acting.role)
+        role = Phrase(f"role.{acting.role}") if acting.role in auth.ROLES else acting.role
+        raise PermissionDeniedError(key=action_key, user=acting.label, role=role)
     return acting
 
 

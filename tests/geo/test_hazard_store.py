@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from geo import hazard_store, hazards
+from geo import hazard_store, hazards, i18n
 from geo.auth import User
 from geo.errors import InputError, PermissionDeniedError
 
@@ -132,8 +132,10 @@ def test_only_admins_may_delete_and_nothing_changes(store, tmp_path, user):
     with pytest.raises(PermissionDeniedError) as info:
         hazard_store.delete_hazard_layer(store, user, "sq")
     assert info.value.key == "err.hazard.delete_admin_only"
-    assert "may not delete hazard layers" in str(info.value)
-    assert "удалять слои опасности" in info.value.text("ru")
+    role = user.role if user else "viewer"
+    assert f"({role}) may not delete hazard layers" in str(info.value)
+    ru = info.value.text("ru")
+    assert "удалять слои опасности" in ru and f"({i18n.t('role.' + role, 'ru')})" in ru
     assert {name: store.checksum(name) for name in before} == before
 
 
