@@ -29,7 +29,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo import auth, schema
 from geo.admin_join import assign_admin_pcodes
-from geo.errors import InputError, OutsideCountryError, SchemaError, StoreError
+from geo.errors import InputError, Join, OutsideCountryError, Phrase, SchemaError, StoreError
 from geo.project_import import checks
 from geo.project_import.report import ImportReport
 from geo.settings import STORAGE_CRS
@@ -54,14 +54,14 @@ def _find(frame: pd.DataFrame, layer: str, key: str) -> pd.Series:
     spec = schema.LAYERS[layer]
     match = frame[frame[spec.key].astype(object) == key]
     if match.empty:
-        raise StoreError(f"There is no {layer} row '{key}' (it may have been deleted by someone else).")
+        raise StoreError(key="err.edit.no_row", layer=layer, key_value=str(key))
     return match.iloc[0]
 
 
-def _version(row: Mapping, what: str) -> int:
+def _version(row: Mapping, what: str | Phrase) -> int:
     value = row.get("version")
     if _missing(value):
-        raise SchemaError(f"The {what} to save has no version; reload it and edit again.")
+        raise SchemaError(key="err.edit.no_version", what=what)
     return int(value)
 
 
@@ -74,10 +74,10 @@ def _check_columns(row: Mapping, layer: str, allowed_derived: tuple[str, ...] = 
     known = set(spec.columns) | {"geometry"} | set(spec.extra)
     unknown = [c for c in row if c not in known and not c.startswith("_") and c != "total_cost_currency"]
     if unknown:
-        raise SchemaError(f"Unknown field(s) for {layer}: {', '.join(unknown)}.")
+        raise SchemaError(key="err.edit.unknown_fields", layer=layer, fields=", ".join(unknown))
     derived = [c for c in row if c in DERIVED and c not in allowed_derived and not _missing(row[c])]
     if derived:
-        raise SchemaError(f"{', '.join(derived)} are set by the app from the location; move the project instead.")
+        raise SchemaError(key="err.edit.derived", columns=", ".join(derived))
 
 
 def _number(row: Mapping, column: str, kind: str, problems: list[str]) -> None:
@@ -105,29 +105,30 @@ def validate_project(row: Mapping, *, new: bool) -> None:
     problems: list[str] = []
     if new or "title" in row:
         if _missing(row.get("title")):
-            problems.append("title: the project name is empty")
+            problems.append(Phrase("err.edit.title_empty"))
     if new and _missing(row.get("project_id")):
-        problems.append("project_id: the ID is empty")
+        problems.append(Phrase("err.edit.id_empty"))
     years = {}
     for col in ("year_start", "year_end"):
         if col in row and not _missing(row[col]):
             start, end, problem = checks.parse_years(row[col])
             if problem or end is not None:
-                problems.append(f"{col}: {problem or 'give one year'}")
+                problems.append(f"{col}: {problem}" if problem else Phrase("err.edit.one_year", column=col))
             else:
                 years[col] = start
     if len(years) == 2 and years["year_end"] < years["year_start"]:
-        problems.append(f"year_end: {years['year_end']} is before year_start {years['year_start']}")
+        problems.append(Phrase("err.edit.years_reversed", end=str(years["year_end"]), start=str(years["year_start"])))
     _number(row, "total_cost", "money", problems)
     _number(row, "length_km", "money", problems)
     if "location_precision" in row and not _missing(row["location_precision"]):
         if int(row["location_precision"]) not in schema.PRECISION_CODES:
-            problems.append(f"location_precision: must be one of {sorted(schema.PRECISION_CODES)}")
+            problems.append(Phrase("err.edit.must_be_one_of", column="location_precision",
+                                   allowed=str(sorted(schema.PRECISION_CODES))))
     if "total_cost_currency" in row and not _missing(row["total_cost_currency"]):
         if str(row["total_cost_currency"]).upper() not in schema.CURRENCIES:
-            problems.append(f"total_cost_currency: must be one of {', '.join(schema.CURRENCIES)}")
+            problems.append(Phrase("err.edit.must_be_one_of", column="total_cost_currency", allowed=", ".join(schema.CURRENCIES)))
     if problems:
-        raise SchemaError("The project was not saved: " + "; ".join(problems) + ".")
+        raise SchemaError(key="err.edit.project_not_saved", problems=Join(problems, "; "))
 
 
 def check_location(store, geometry: BaseGeometry | None = None, lon: float | None = None,
@@ -140,28 +141,30 @@ def check_location(store, geometry: BaseGeometry | None = None, lon: float | Non
     """
     if geometry is None:
         if lon is None or lat is None:
-            raise InputError("Give both longitude and latitude.")
+            raise InputError(key="err.edit.need_lon_lat")
         try:
             lon_f, lat_f = float(lon), float(lat)
         except (TypeError, ValueError):
-            raise InputError(f"Longitude and latitude must be numbers (got {lon!r}, {lat!r}).") from None
+            raise InputError(key="err.edit.lon_lat_not_numbers", lon=repr(lon), lat=repr(lat)) from None
         geometry = Point(lon_f, lat_f)
     report = ImportReport(source="form", labels=["the location"])
     fixed, _notes = checks.check_locations(gpd.GeoSeries([geometry], crs=STORAGE_CRS), report, store=store)
     codes = {m.code for m in report.messages}
     if "latlon_swapped" in codes:
         x, y = geometry.representative_point().x, geometry.representative_point().y
-        raise OutsideCountryError(
-            f"The location ({x:g}, {y:g}) is not in Kyrgyzstan, but ({y:g}, {x:g}) is: longitude and latitude look "
-            "swapped. Longitude (east, 69–80) comes first, latitude (north, 39–43) second."
-        )
+        raise OutsideCountryError(key="err.edit.lon_lat_swapped", x=f"{x:g}", y=f"{y:g}")
     errors = [m for m in report.messages if m.severity == "error"]
     if errors:
         cls = OutsideCountryError if errors[0].code in ("outside_country", "coords_out_of_range") else InputError
-        raise cls("The location was refused: " + errors[0].problem)
+        raise cls(key="err.edit.location_refused", problem=_phrase(errors[0]))
     if fixed.iloc[0] is None:
-        raise InputError("The location is empty.")
-    return fixed.iloc[0], [m.problem for m in report.messages if m.severity == "warning"]
+        raise InputError(key="err.edit.location_empty")
+    return fixed.iloc[0], [_phrase(m) for m in report.messages if m.severity == "warning"]
+
+
+def _phrase(message) -> str:
+    """A report message's problem as a translatable :class:`Phrase` (plain text when it has no key)."""
+    return Phrase(message.key, **message.fields) if message.key else message.problem
 
 
 def _placement(store, geometry: BaseGeometry) -> dict:
@@ -219,7 +222,7 @@ def add_project(store, user, row: Mapping, *, lon: float | None = None, lat: flo
     values["geometry"] = geom
     with store.transaction(acting.username) as tx:
         if (tx.read("projects")["project_id"].astype(object) == values["project_id"]).any():
-            raise SchemaError(f"A project with ID '{values['project_id']}' already exists.")
+            raise SchemaError(key="err.edit.id_exists", project_id=str(values["project_id"]))
         tx.append("projects", _gdf([values]))
     return _stored(store, "projects", values["project_id"])
 
@@ -235,14 +238,14 @@ def update_project(store, user, row: Mapping) -> dict:
     values = dict(row)
     pid = values.get("project_id")
     if _missing(pid):
-        raise SchemaError("The project to save has no project_id.")
-    version = _version(values, f"project '{pid}'")
+        raise SchemaError(key="err.edit.no_project_id")
+    version = _version(values, Phrase("err.edit.what_project", key_value=str(pid)))
     stored = _stored(store, "projects", pid)
     for col in DERIVED:  # a form may send back what it was given; changing it is refused
         if col in values:
             same = (_missing(values[col]) and _missing(stored.get(col))) or values[col] == stored.get(col)
             if not same:
-                raise SchemaError(f"{col} is set by the app from the location; move the project instead.")
+                raise SchemaError(key="err.edit.derived_one", column=col)
             values.pop(col)
     _check_columns(values, "projects")
     validate_project({**{c: stored.get(c) for c in ("year_start", "year_end")}, **values}, new=False)
@@ -301,16 +304,16 @@ def _validate_funding(row: Mapping) -> None:
     if "share_pct" in row and not _missing(row["share_pct"]):
         parsed = checks.parse_number(row["share_pct"], "decimal")
         if parsed.problem or parsed.value is None or not 0 <= parsed.value <= 100:
-            problems.append("share_pct: must be a number from 0 to 100")
+            problems.append(Phrase("err.edit.share_pct"))
     if "currency" in row and not _missing(row["currency"]) and str(row["currency"]).upper() not in schema.CURRENCIES:
-        problems.append(f"currency: must be one of {', '.join(schema.CURRENCIES)}")
+        problems.append(Phrase("err.edit.must_be_one_of", column="currency", allowed=", ".join(schema.CURRENCIES)))
     if problems:
-        raise SchemaError("The funding row was not saved: " + "; ".join(problems) + ".")
+        raise SchemaError(key="err.edit.funding_not_saved", problems=Join(problems, "; "))
 
 
 def _project_units(store, project_id) -> tuple:
     if _missing(project_id):
-        raise SchemaError("The funding or beneficiaries row has no project_id.")
+        raise SchemaError(key="err.edit.row_no_project_id")
     return _units_of(_stored(store, "projects", project_id))
 
 
@@ -345,7 +348,7 @@ def update_funding(store, user, row: Mapping) -> dict:
     acting = auth.as_user(store, user)
     values = dict(row)
     fid = values.get("funding_id")
-    version = _version(values, f"funding row '{fid}'")
+    version = _version(values, Phrase("err.edit.what_funding", key_value=str(fid)))
     _check_columns(values, "funding")
     _validate_funding(values)
     stored = _stored(store, "funding", fid)
@@ -386,7 +389,7 @@ def save_beneficiaries(store, user, row: Mapping) -> dict:
     for col in _COUNTS:
         _number(values, col, "count", problems)
     if problems:
-        raise SchemaError("The beneficiaries were not saved: " + "; ".join(problems) + ".")
+        raise SchemaError(key="err.edit.beneficiaries_not_saved", problems=Join(problems, "; "))
     pid = values.get("project_id")
     auth.require(acting, auth.EDIT, [_project_units(store, pid)])
     values = _numbers(values, _COUNTS, "count")
@@ -395,7 +398,7 @@ def save_beneficiaries(store, user, row: Mapping) -> dict:
     with store.transaction(acting.username) as tx:
         if _missing(values.get("version")):
             if exists:
-                raise SchemaError(f"Project '{pid}' already has beneficiaries; open them and edit (with their version).")
+                raise SchemaError(key="err.edit.beneficiaries_exist", project_id=str(pid))
             values.pop("version", None)
             tx.append("beneficiaries", pd.DataFrame([values]))
         else:

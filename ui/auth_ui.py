@@ -36,7 +36,7 @@ def current_user() -> auth.User | None:
         user = auth.session_user(get_store(), token)
     except PermissionDeniedError as exc:
         _forget()
-        st.session_state[_NOTICE_KEY] = "auth.expired" if "expired" in str(exc) else "auth.ended"
+        st.session_state[_NOTICE_KEY] = "auth.expired" if getattr(exc, "key", None) == "err.auth.session_expired" else "auth.ended"
         return None
     st.session_state["user"] = user
     return user
@@ -44,6 +44,11 @@ def current_user() -> auth.User | None:
 
 def role_label(role: str) -> str:
     return tr(f"role.{role}")
+
+
+def reason_text(exc: Exception) -> str:
+    """The message of an exception alone, in the chosen language when it comes from ``geo/`` with a key."""
+    return exc.text(lang()) if isinstance(exc, AimakError) else str(exc)
 
 
 def error_text(exc: Exception) -> str:
@@ -57,8 +62,7 @@ def error_text(exc: Exception) -> str:
         key = "error.refused"
     else:
         key = "error.unexpected"
-    reason = exc.text(lang()) if isinstance(exc, AimakError) else str(exc)
-    return tr(key, reason=reason)
+    return tr(key, reason=reason_text(exc))
 
 
 def show_error(exc: Exception) -> None:
@@ -94,7 +98,7 @@ def sign_in_box() -> auth.User | None:
             try:
                 token, signed = auth.sign_in(get_store(), name, password)
             except AimakError as exc:
-                wrong = "Wrong user name or password" in str(exc)
+                wrong = getattr(exc, "key", None) == "err.auth.wrong_password"
                 st.error(tr("auth.wrong") if wrong else error_text(exc))
                 return None
             st.session_state[TOKEN_KEY] = token

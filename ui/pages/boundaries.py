@@ -10,7 +10,7 @@ import streamlit as st
 from geo import auth
 from geo.errors import AimakError
 from geo.settings import MAX_UPLOAD_MB
-from ui.auth_ui import current_user
+from ui.auth_ui import current_user, reason_text
 from ui.common import get_store, load_layer, num, tr
 from ui.downloads import download_buttons
 
@@ -51,7 +51,7 @@ def render() -> None:
                     auth.require(user, auth.IMPORT_BOUNDARIES)
                     summary = import_boundaries(get_store(), path, user=user)
             except AimakError as exc:
-                st.error(tr("boundaries.failed", reason=str(exc)))
+                st.error(tr("boundaries.failed", reason=reason_text(exc)))
                 return
         st.success(tr("boundaries.done", level=summary.get("level"), count=num(summary.get("count"))))
         for warning in summary.get("warnings", []):

@@ -18,6 +18,7 @@ from streamlit_folium import st_folium
 from geo import canal_balance, canal_edits, canals
 from geo.errors import AimakError, InputError, OutsideCountryError, StaleVersionError
 from layers.canal_map import STATUS_COLOURS, canal_map, country_label, status_label
+from ui.auth_ui import reason_text
 from ui.common import get_store, lang, load_layer, num, tr
 from ui.downloads import download_buttons
 
@@ -331,7 +332,7 @@ def _editor(canal_id: str, outlets: pd.DataFrame, agreements: pd.DataFrame, clic
     except StaleVersionError:
         st.error(tr("canals.edit.stale"))
     except AimakError as exc:
-        st.error(tr("canals.edit.failed", reason=str(exc)))
+        st.error(tr("canals.edit.failed", reason=reason_text(exc)))
 
 
 def _need_user(user: str | None) -> str:

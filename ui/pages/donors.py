@@ -25,6 +25,7 @@ from geo.settings import PROJECT_ROOT
 from layers.base_map import finish, new_map
 from layers.boundaries import unit_name
 from layers.legend import Legend, fill_swatch
+from ui.auth_ui import reason_text
 from ui.common import lang, load_layer, num, tr
 from ui.downloads import download_buttons
 
@@ -145,7 +146,7 @@ def rates_table() -> pd.DataFrame:
     try:
         return currency.rates_or_default(RATES_FILE)
     except AimakError as exc:
-        st.warning(tr("donors.failed", reason=str(exc)))
+        st.warning(tr("donors.failed", reason=reason_text(exc)))
         return currency.default_rates()
 
 
@@ -166,7 +167,7 @@ def currency_controls(key: str) -> pd.DataFrame | None:
                 st.success(tr("donors.rates_saved"))
                 rates = currency.load_rates(RATES_FILE)
             except AimakError as exc:
-                st.error(tr("donors.failed", reason=str(exc)))
+                st.error(tr("donors.failed", reason=reason_text(exc)))
     return rates if mode == "kgs" else None
 
 

@@ -12,6 +12,7 @@ import streamlit as st
 from geo import i18n
 from geo.errors import AimakError
 from geo.reports import LEVEL_COLUMN, collect, report_filename
+from ui.auth_ui import reason_text
 from ui.common import lang, load_layer, tr
 
 _STATE = "_report_files"
@@ -83,7 +84,7 @@ def render() -> None:
             st.session_state[_STATE] = (choice, files)
         except AimakError as exc:
             st.session_state.pop(_STATE, None)
-            st.error(tr("reports.failed", reason=str(exc)))
+            st.error(tr("reports.failed", reason=reason_text(exc)))
             return
 
     stored = st.session_state.get(_STATE)

@@ -23,6 +23,7 @@ from geo.settings import PROJECT_ROOT
 from layers.base_map import finish, new_map
 from layers.boundaries import unit_name
 from layers.legend import Legend
+from ui.auth_ui import reason_text
 from ui.common import lang, load_layer, num, tr
 from ui.downloads import download_buttons
 from ui.pages.donors import currency_controls, headers, md_escape, msg_or_raw, text_or_dash, totals_table, year_text
@@ -38,7 +39,7 @@ def _register() -> pd.DataFrame:
     try:
         return prio.load_priorities(path)
     except AimakError as exc:
-        st.warning(tr("unit.register_failed", reason=str(exc)))
+        st.warning(tr("unit.register_failed", reason=reason_text(exc)))
         return prio.load_priorities(prio.PRIORITIES_FILE)
 
 
@@ -193,7 +194,7 @@ def _priorities(code: str, name: str, level: int, projects: pd.DataFrame) -> Non
                     prio.save_priorities(prio.append_priorities(register, [new_row]), PRIORITIES_USER_FILE)
                     st.success(tr("unit.priority_saved"))
                 except AimakError as exc:
-                    st.error(tr("unit.priority_failed", reason=str(exc)))
+                    st.error(tr("unit.priority_failed", reason=reason_text(exc)))
 
 
 #: geo.coverage names its equal-area CRS in English; the UI says it in the chosen language.
