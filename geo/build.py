@@ -9,12 +9,15 @@ from geo import settings
 from geo.store import Store
 
 REFERENCE_LAYERS = ("country", "admin_units", "settlements", "rivers", "lakes")
+#: English names the shipped data writes in Kyrgyz transliteration ("shaary" is Kyrgyz for "city").
+ENGLISH_NAMES = {"Bishkek Shaary": "Bishkek"}
 
 
 def reference_frames() -> dict[str, gpd.GeoDataFrame]:
     """The shipped boundaries, settlements, rivers and lakes as store frames (EPSG:4326)."""
     read = lambda path: gpd.read_file(path, engine="pyogrio")  # noqa: E731
     admin = pd.concat([read(settings.OBLAST_FILE), read(settings.RAYON_FILE)], ignore_index=True)
+    admin["name_en"] = admin["name_en"].replace(ENGLISH_NAMES)
     return {
         "country": read(settings.COUNTRY_FILE),
         "admin_units": gpd.GeoDataFrame(admin, geometry="geometry", crs=4326),

@@ -7,6 +7,7 @@ import folium
 from folium.map import Layer
 from jinja2 import Template
 import geopandas as gpd
+import pandas as pd
 import shapely
 
 from geo.crs import KYRGYZSTAN_EQUAL_AREA
@@ -42,11 +43,23 @@ def simplify_units(units: gpd.GeoDataFrame, tolerance_m: float, decimals: int = 
     return out
 
 
-def unit_name(units: gpd.GeoDataFrame, lang: str) -> gpd.GeoSeries:
-    """Each unit's name in ``lang``, falling back to English (then the P-code)."""
-    column = f"name_{lang}"
-    names = units[column] if column in units else units["name_en"]
-    return names.fillna(units["name_en"]).fillna(units["pcode"]).astype(str)
+def unit_name(units: gpd.GeoDataFrame, lang: str, mark: bool = True) -> pd.Series:
+    """Each unit's name in ``lang``; where the data has none, the name in another language
+    marked with it, e.g. ``Kochkor (en)`` (order as :func:`geo.i18n.place_name`: Kyrgyz falls
+    back to Russian first), then the P-code. ``mark=False`` leaves the marker out."""
+    from geo.i18n import NAME_FALLBACK
+
+    out = pd.Series(pd.NA, index=units.index, dtype=object)
+    for i, code in enumerate(NAME_FALLBACK.get(lang, (lang, "en", "ru", "ky"))):
+        column = f"name_{code}"
+        if column not in units:
+            continue
+        names = units[column].astype("string").str.strip()
+        names = names.where(names.notna() & (names != ""))
+        if i and mark:
+            names = names + f" ({code})"
+        out = out.where(out.notna(), names.astype(object))
+    return out.where(out.notna(), units["pcode"].astype(str)).astype(str)
 
 
 def boundary_layer(units: gpd.GeoDataFrame, level: int, name: str, lang: str,

@@ -35,3 +35,24 @@ def test_boundary_tooltip_names_are_escaped():
     layer = boundary_layer(_wiggly_pair(), 2, "Rayons", "en", "Rayon")
     assert "&lt;i&gt;T&lt;/i&gt;" in layer.data if isinstance(layer.data, str) else "&lt;i&gt;" in str(layer.data)
     assert "<i>T</i>" not in str(layer.data)
+
+
+def test_unit_names_fall_back_visibly_to_another_language():
+    import pandas as pd
+
+    from layers.boundaries import unit_name
+
+    units = pd.DataFrame({"pcode": ["A", "B", "C", "D"], "name_en": ["Kochkor", "Bishkek", None, None],
+                          "name_ru": [None, "Бишкек", None, "Ош"], "name_ky": [None, " ", None, None]})
+    assert unit_name(units, "ky").tolist() == ["Kochkor (en)", "Бишкек (ru)", "C", "Ош (ru)"]
+    assert unit_name(units, "ru").tolist() == ["Kochkor (en)", "Бишкек", "C", "Ош"]
+    assert unit_name(units, "en").tolist() == ["Kochkor", "Bishkek", "C", "Ош (ru)"]
+    assert unit_name(units, "ky", mark=False).tolist() == ["Kochkor", "Бишкек", "C", "Ош"]
+
+
+def test_shipped_bishkek_has_an_english_name():
+    from geo.build import reference_frames
+
+    admin = reference_frames()["admin_units"].set_index("pcode")
+    assert admin.loc["KG-GB", "name_en"] == "Bishkek"
+    assert admin.loc["KG-GB", "name_ky"] == "Бишкек шаары"

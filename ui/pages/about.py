@@ -16,6 +16,7 @@ from ui.downloads import download_buttons
 def render() -> None:
     st.title(tr("page.about"))
     st.markdown(tr("about.intro"))
+    st.markdown(tr("about.names"))
     st.markdown(f"#### {tr('about.store')}")
     st.code(json.dumps(store_stats(get_store()), ensure_ascii=False, indent=1), language="json")
     st.markdown(f"#### {tr('download.sources')}")
