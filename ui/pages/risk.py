@@ -30,6 +30,7 @@ from geo.hazards import HAZARD_CLASSES, HAZARD_TYPES
 from layers.hazard_style import HAZARD_COLOURS, NO_LEVEL_COLOUR, class_label, hazard_type_label
 from ui.auth_ui import role_label, show_error
 from ui.downloads import download_buttons
+from ui.hazard_labels import layer_label, layer_table
 from ui.common import get_store, lang, load_layer, num, tr
 from ui.state import selected_unit, set_selected_unit
 
@@ -43,15 +44,8 @@ RASTER_TYPES = ["tif", "tiff"]
 # --------------------------------------------------------------------------- cached data
 @st.cache_data(show_spinner=False, max_entries=8)
 def _layer_table(revision: str) -> pd.DataFrame:
-    """One row per hazard layer in the store (official first), with the value range per class."""
-    from geo.hazards import hazard_layers
-
-    zones = load_layer("hazard_zones")
-    table = hazard_layers(zones)
-    if len(table) == 0:
-        return table
-    table["indicative"] = table["indicative"].fillna(False).astype(bool)
-    return table.sort_values(["indicative", "hazard_type", "layer_name"], kind="stable").reset_index(drop=True)
+    """One row per hazard layer in the store (official first)."""
+    return layer_table(load_layer("hazard_zones"))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -80,16 +74,6 @@ def _simplified_units(revision: str):
 
 
 # --------------------------------------------------------------------------- labels
-def _layer_label(row: pd.Series) -> str:
-    """How a layer is named in the picker: indicative layers by their translated name."""
-    kind = hazard_type_label(row["hazard_type"], lang())
-    if bool(row["indicative"]):
-        name = tr("risk.layer.slope") if row["hazard_type"] == "landslide" else (
-            tr("risk.layer.river") if row["hazard_type"] == "flood" else str(row["layer_name"]))
-        return f"{name} — {kind} ({tr('risk.indicative_short')})"
-    return f"{row['layer_name']} — {kind}"
-
-
 def _people(value) -> str:
     """People formatted; unknown stays "unknown", never 0."""
     return tr("risk.unknown") if pd.isna(value) else num(value)
@@ -772,7 +756,6 @@ def render() -> None:
     admin = load_layer("admin_units")
     selected = selected_unit(admin)
     names = _unit_names(admin)
-    level = int(admin.loc[admin["pcode"] == selected, "level"].iloc[0]) if selected else None
 
     st.title(tr("page.risk"))
     st.caption(tr("risk.intro"))
@@ -790,7 +773,7 @@ def render() -> None:
         _delete_form(layers, None)
         return
 
-    labels = {row["layer_name"]: _layer_label(row) for _, row in layers.iterrows()}
+    labels = {row["layer_name"]: layer_label(row) for _, row in layers.iterrows()}
     wanted = _layer_from_url(layers)
     pending = st.session_state.pop("_risk_pending_layer", None)
     if pending in labels:
