@@ -200,7 +200,7 @@ def _hazard_overlay(zones: gpd.GeoDataFrame, lang: str, bounds, fmap: folium.Map
     dashed = bool(_indicative(zones).all())
     present = set(zones["hazard_class"].dropna())
     return [(fill_swatch(colour) if not dashed else line_swatch(colour, 3, INDICATIVE_DASH),
-             f"{t('hazard.zone', lang)}: {class_label(cls, lang)}")
+             t("legend.hazard_class", lang, cls=class_label(cls, lang)))
             for cls, colour in HAZARD_COLOURS.items() if cls in present]
 
 
