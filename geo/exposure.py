@@ -85,19 +85,34 @@ def _classified_zones(zones: gpd.GeoDataFrame, crs: Any = None) -> tuple[np.ndar
 def worst_rank(geometries: gpd.GeoSeries | gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> np.ndarray:
     """Worst class rank (4 High … 1 Very low, 0 in no zone, -1 no geometry) per geometry.
 
-    One STRtree query (``intersects``): the tree indexes the geometries and each
-    zone queries it once, so every (possibly very detailed) zone polygon is
-    prepared once rather than tested unprepared per point. The maximum rank per
-    geometry is taken with :func:`numpy.maximum.at`.
+    The tree indexes the geometries and each zone queries it once, so every
+    (possibly very detailed) zone polygon is prepared once rather than tested
+    unprepared per point. Points: a bounding-box query, then
+    :func:`shapely.intersects_xy` of the prepared zone against the candidates'
+    coordinates (no predicate call per point geometry); lines and areas: an
+    ``intersects`` query. A point on a zone's edge counts as inside. The maximum
+    rank per geometry is taken with :func:`numpy.maximum.at`.
     """
     geoms = _geometry_array(geometries, zones.crs)
     zone_geoms, zone_ranks = _classified_zones(zones)
     out = np.zeros(len(geoms), dtype=np.int8)
+    missing = shapely.is_missing(geoms)
     if len(zone_geoms) and len(geoms):
-        tree = shapely.STRtree(geoms)
-        hit_zone, hit_geom = tree.query(zone_geoms, predicate="intersects")
-        np.maximum.at(out, hit_geom, zone_ranks[hit_zone])
-    out[shapely.is_missing(geoms)] = -1
+        shapely.prepare(zone_geoms)
+        is_point = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
+        points = np.flatnonzero(is_point)
+        if len(points):
+            point_geoms = geoms[points]
+            px, py = shapely.get_x(point_geoms), shapely.get_y(point_geoms)
+            hit_zone, hit = shapely.STRtree(point_geoms).query(zone_geoms)
+            inside = shapely.intersects_xy(zone_geoms[hit_zone], px[hit], py[hit])
+            np.maximum.at(out, points[hit[inside]], zone_ranks[hit_zone[inside]])
+        others = np.flatnonzero(~is_point & ~missing)
+        if len(others):
+            tree = shapely.STRtree(geoms[others])
+            hit_zone, hit = tree.query(zone_geoms, predicate="intersects")
+            np.maximum.at(out, others[hit], zone_ranks[hit_zone])
+    out[missing] = -1
     return out
 
 

@@ -57,6 +57,20 @@ def test_a_point_on_the_zone_edge_counts_as_inside():
     assert got["exposure"].tolist() == ["Low", "High"]   # on the shared edge the worse class applies
 
 
+def test_points_lines_areas_and_empty_geometries_in_one_frame():
+    """Points take the fast coordinate path, the rest the geometry query; both give the worst class."""
+    zones = zone_frame([box(74.0, 42.0, 74.1, 42.1), box(74.1, 42.0, 74.2, 42.1)], ["Low", "High"], crs=4326)
+    frame = gpd.GeoDataFrame(
+        {"project_id": ["pt_low", "line_both", "area_low", "none", "empty_pt", "pt_out", "line_out"]},
+        geometry=[Point(74.05, 42.05), LineString([(74.05, 42.05), (74.15, 42.05)]),
+                  box(74.02, 42.02, 74.03, 42.03), None, Point(), Point(75.0, 42.5),
+                  LineString([(75, 42), (75.1, 42.1)])],
+        crs=4326,
+    )
+    ranks = exposure.worst_rank(frame, zones)
+    assert ranks.tolist() == [2, 4, 2, -1, -1, 0, 0]      # Low = 2, High = 4; empty = no location
+
+
 def test_worst_class_wins_where_zones_overlap_and_missing_geometry_has_no_location():
     zones = zone_frame([box(X0, Y0, X0 + 2000, Y0 + 2000), box(X0 + 1000, Y0, X0 + 3000, Y0 + 2000)],
                        ["Low", "High"])
