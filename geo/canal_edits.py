@@ -26,7 +26,7 @@ from shapely.geometry import Point
 
 from geo import canals, schema
 from geo.crs import to_metric
-from geo.errors import InputError, OutsideCountryError, StaleVersionError
+from geo.errors import InputError, Join, Number, OutsideCountryError, Phrase, StaleVersionError
 from geo.settings import COUNTRY_BOUNDS, STORAGE_CRS
 from geo.store.base import Store, Transaction
 
@@ -75,19 +75,13 @@ def check_position(lon, lat, country: gpd.GeoDataFrame | None = None) -> Point:
     try:
         lon, lat = float(lon), float(lat)
     except (TypeError, ValueError):
-        raise InputError(f"Coordinates must be numbers in degrees; got longitude {lon!r}, latitude {lat!r}.") from None
+        raise InputError(key="err.canal.coords_not_numbers", lon=repr(lon), lat=repr(lat)) from None
     if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise InputError("Coordinates must be finite numbers in degrees.")
+        raise InputError(key="err.canal.coords_not_finite")
     if bool(in_canal_region(lon, lat, country)[0]):
         return Point(lon, lat)
-    hint = ""
-    if bool(in_canal_region(lat, lon, country)[0]):
-        hint = " Longitude and latitude look swapped: longitude (east) is 69–81 and latitude (north) 39–44 here."
-    raise OutsideCountryError(
-        f"The point (longitude {lon:.5f}, latitude {lat:.5f}) lies outside Kyrgyzstan and the Isfara area of "
-        f"Tajikistan, so it cannot be on this canal.{hint} Click on the map inside the region or type "
-        "coordinates in decimal degrees."
-    )
+    hint = Phrase("err.canal.swapped_hint") if bool(in_canal_region(lat, lon, country)[0]) else ""
+    raise OutsideCountryError(key="err.canal.outside", lon=Number(lon, 5), lat=Number(lat, 5), hint=hint)
 
 
 _NUMBER = r"[-+]?\d+(?:[.,]\d+)?"
@@ -107,11 +101,11 @@ def parse_coordinates(text: str) -> tuple[float, float]:
     """
     text = (text or "").strip()
     if not text:
-        raise InputError("Type two coordinates, e.g. '40.06, 70.82' (latitude, longitude in decimal degrees).")
+        raise InputError(key="err.canal.coords_empty")
     if "°" in text or "º" in text:
         parts = [m for m in _DMS.finditer(text) if m.group(1)]
         if len(parts) != 2:
-            raise InputError(f"'{text}' is not two coordinates in degrees-minutes-seconds, e.g. 40°03'37\"N 70°49'09\"E.")
+            raise InputError(key="err.canal.not_dms", text=text)
         values, letters = [], []
         for match in parts:
             deg, minutes, seconds, letter = match.groups()
@@ -128,7 +122,7 @@ def parse_coordinates(text: str) -> tuple[float, float]:
         return _order(*values)
     numbers = re.findall(_NUMBER, text.replace(", ", " ").replace(";", " "))
     if len(numbers) != 2:
-        raise InputError(f"'{text}' is not two numbers; type latitude and longitude, e.g. '40.06, 70.82'.")
+        raise InputError(key="err.canal.not_two_numbers", text=text)
     return _order(*(float(n.replace(",", ".")) for n in numbers))
 
 
@@ -145,7 +139,7 @@ def _order(a: float, b: float) -> tuple[float, float]:
 # -- helpers ------------------------------------------------------------------------
 def _check_user(user: str) -> str:
     if not isinstance(user, str) or not user.strip():
-        raise InputError("Sign in first: every change records who made it.")
+        raise InputError(key="err.canal.sign_in")
     return user.strip()
 
 
@@ -156,17 +150,29 @@ def _text(value) -> str | None:
     return value or None
 
 
+#: What a flow field is called in messages (``err.canal.what.<name>``).
+_FLOW_NAMES = ("allowed_flow", "flow", "lowest_flow", "highest_flow")
+
+
+def _lps(number: float) -> Number:
+    """A flow (l/s) for a message, with as many decimals as it has (``12.5``, ``12,5``)."""
+    text = f"{number:g}"
+    return Number(number, len(text.split(".")[1]) if "." in text and "e" not in text else 0)
+
+
 def _flow(value, what: str) -> float | None:
+    """``value`` as litres per second; ``what`` is one of :data:`_FLOW_NAMES`."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
         number = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
     except (TypeError, ValueError):
-        raise InputError(f"{what} must be a number of litres per second; got {value!r}.") from None
+        raise InputError(key="err.canal.flow_not_number", what=Phrase(f"err.canal.what.{what}"),
+                         value=repr(value)) from None
     if math.isnan(number):
         return None
     if not math.isfinite(number) or number < 0:
-        raise InputError(f"{what} must be zero or more litres per second; got {value!r}.")
+        raise InputError(key="err.canal.flow_negative", what=Phrase(f"err.canal.what.{what}"), value=repr(value))
     return number
 
 
@@ -176,7 +182,7 @@ def _country_code(value) -> str | None:
         return None
     code = code.upper()
     if code not in canals.COUNTRY_NAMES:
-        raise InputError(f"Country must be one of {', '.join(canals.COUNTRY_NAMES)} (ISO codes); got '{value}'.")
+        raise InputError(key="err.canal.country_code", codes=", ".join(canals.COUNTRY_NAMES), value=str(value))
     return code
 
 
@@ -184,7 +190,7 @@ def _require_canal(tx: Transaction, canal_id: str) -> pd.Series:
     rows = tx.read(schema.CANALS.name)
     match = rows[rows["canal_id"] == canal_id]
     if match.empty:
-        raise InputError(f"There is no canal '{canal_id}'. Choose a canal from the list.")
+        raise InputError(key="err.canal.no_canal", canal_id=str(canal_id))
     return match.iloc[0]
 
 
@@ -211,18 +217,26 @@ def _stamp_note(old, text: str | None, what: str) -> str | None:
 def check_transition(old_status: str, new_status: str) -> None:
     """Refuse a status change that :data:`geo.canals.ALLOWED_TRANSITIONS` does not allow."""
     if new_status not in canals.OUTLET_STATUSES:
-        raise InputError(f"Unknown outlet status '{new_status}'. Use one of: {', '.join(canals.OUTLET_STATUSES)}.")
+        raise InputError(key="err.canal.unknown_status", status=str(new_status),
+                         statuses=", ".join(canals.OUTLET_STATUSES))
     if old_status == new_status:
-        raise InputError(f"The outlet is already '{old_status}'; nothing to change.")
+        raise InputError(key="err.canal.same_status", status=_status(old_status))
     allowed = canals.ALLOWED_TRANSITIONS.get(old_status, ())
     if new_status not in allowed:
         if old_status in _FINAL:
-            reason = f"an outlet that is '{old_status}' cannot be changed any more"
+            reason = Phrase("err.canal.transition.final", status=_status(old_status))
         elif old_status == "found" and new_status == "closed":
-            reason = "mark it 'unauthorised' first, then close it"
+            reason = Phrase("err.canal.transition.unauthorised_first", status=_status("unauthorised"))
         else:
-            reason = f"from '{old_status}' it can only become {' or '.join(repr(s) for s in allowed)}"
-        raise InputError(f"An outlet cannot go from '{old_status}' to '{new_status}': {reason}.")
+            reason = Phrase("err.canal.transition.only", status=_status(old_status),
+                            allowed=Join([Phrase("err.canal.quoted", status=_status(s)) for s in allowed],
+                                         Phrase("err.canal.or")))
+        raise InputError(key="err.canal.transition", old=_status(old_status), new=_status(new_status), reason=reason)
+
+
+def _status(status: str) -> Phrase | str:
+    """An outlet status named in the message's language (``canals.status.<status>``)."""
+    return Phrase(f"canals.status.{status}") if status in canals.OUTLET_STATUSES else str(status)
 
 
 # -- outlets ------------------------------------------------------------------------
@@ -239,11 +253,9 @@ def record_outlet(store: Store, user: str, canal_id: str, lon: float, lat: float
     """
     user = _check_user(user)
     if status not in canals.INITIAL_STATUSES:
-        raise InputError(
-            f"A new outlet is recorded as {' or '.join(canals.INITIAL_STATUSES)}, not '{status}'; "
-            "record it first, then agree or close it."
-        )
-    flow = _flow(allowed_flow_lps, "Allowed flow")
+        raise InputError(key="err.canal.initial_status", status=_status(status),
+                         statuses=Join([_status(s) for s in canals.INITIAL_STATUSES], Phrase("err.canal.or")))
+    flow = _flow(allowed_flow_lps, "allowed_flow")
     code = _country_code(country)
     with store.transaction(user) as tx:
         _require_canal(tx, canal_id)
@@ -271,29 +283,27 @@ def change_outlet_status(store: Store, user: str, outlet_id: str, new_status: st
     same canal; the link is written to ``outlet_allocations`` in the same transaction.
     """
     user = _check_user(user)
-    flow = _flow(allowed_flow_lps, "Allowed flow")
+    flow = _flow(allowed_flow_lps, "allowed_flow")
     if (flow is not None or agreement_id) and new_status != "agreed":
-        raise InputError("An allowed flow or an agreement can only be given when an outlet is agreed.")
+        raise InputError(key="err.canal.flow_only_when_agreed")
     name = schema.CANAL_OUTLETS.name
     with store.transaction(user) as tx:
         outlets = tx.read(name)
         match = outlets[outlets["outlet_id"] == outlet_id]
         if match.empty:
-            raise InputError(f"There is no outlet '{outlet_id}'; it may have been deleted. Reload the page.")
+            raise InputError(key="err.canal.no_outlet", outlet_id=str(outlet_id))
         row = match.iloc[0].copy()
         if expected_version is None or pd.isna(expected_version) or int(expected_version) != int(row["version"]):
-            raise StaleVersionError(
-                f"Outlet '{outlet_id}' was changed by {row['updated_by']} at {row['updated_at']} "
-                f"(version {row['version']}) after you opened it (version {expected_version}). "
-                "Your change was refused and theirs is kept; reload and edit again."
-            )
+            raise StaleVersionError(key="err.canal.stale", outlet_id=str(outlet_id), user=str(row["updated_by"]),
+                                    when=str(row["updated_at"]), version=str(row["version"]),
+                                    expected=str(expected_version))
         check_transition(str(row["status"]), new_status)
         agreement_id = _text(agreement_id)
         if agreement_id:
             agreements = tx.read(canals.CANAL_AGREEMENTS.name)
             known = agreements[(agreements["agreement_id"] == agreement_id) & (agreements["canal_id"] == row["canal_id"])]
             if known.empty:
-                raise InputError(f"There is no agreement '{agreement_id}' for canal '{row['canal_id']}'. Record the agreement first.")
+                raise InputError(key="err.canal.no_agreement", agreement_id=agreement_id, canal_id=str(row["canal_id"]))
         row["status"] = new_status
         if flow is not None:
             row["allowed_flow_lps"] = flow
@@ -341,18 +351,18 @@ def parse_date(value) -> tuple[str, str]:
         value = value.isoformat()[:10]
     text = _text(value)
     if text is None:
-        raise InputError("Give a date (YYYY-MM-DD, YYYY-MM or YYYY).")
+        raise InputError(key="err.canal.date_missing")
     for fmt, precision in _DATE_FORMATS:
         try:
             parsed = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
         if parsed > datetime.now(timezone.utc).date():
-            raise InputError(f"The date {text} is in the future.")
+            raise InputError(key="err.canal.date_future", date=text)
         if parsed.year < 1900:
-            raise InputError(f"The date {text} is before 1900; check the year.")
+            raise InputError(key="err.canal.date_before_1900", date=text)
         return text, precision
-    raise InputError(f"'{text}' is not a date; write it as YYYY-MM-DD (or YYYY-MM, YYYY).")
+    raise InputError(key="err.canal.not_a_date", text=text)
 
 
 def record_agreement(store: Store, user: str, canal_id: str, date, parties, terms: str, *,
@@ -366,7 +376,7 @@ def record_agreement(store: Store, user: str, canal_id: str, date, parties, term
     if isinstance(parties, (list, tuple)):
         parties = "|".join(p.strip() for p in parties if _text(p))
     if not _text(parties) or not _text(terms):
-        raise InputError("An agreement needs its parties and its terms.")
+        raise InputError(key="err.canal.agreement_incomplete")
     with store.transaction(user) as tx:
         _require_canal(tx, canal_id)
         agreement_id = _new_id(canal_id, "agreement")
@@ -391,25 +401,25 @@ def record_measurement(store: Store, user: str, canal_id: str, *, date, flow_lps
     given it must lie in the canal region.
     """
     user = _check_user(user)
-    flow = _flow(flow_lps, "Flow")
-    low, high = _flow(flow_lps_min, "Lowest flow"), _flow(flow_lps_max, "Highest flow")
+    flow = _flow(flow_lps, "flow")
+    low, high = _flow(flow_lps_min, "lowest_flow"), _flow(flow_lps_max, "highest_flow")
     if flow is None and low is None and high is None:
-        raise InputError("Give the measured flow in l/s, or the lowest and highest flow of a range.")
+        raise InputError(key="err.canal.flow_missing")
     if flow is None and (low is None or high is None):
-        raise InputError("A range needs both the lowest and the highest flow (l/s).")
+        raise InputError(key="err.canal.range_incomplete")
     if flow is not None:
         low = flow if low is None else low
         high = flow if high is None else high
         if not low <= flow <= high:
-            raise InputError(f"The flow {flow:g} l/s lies outside the range {low:g}–{high:g} l/s.")
+            raise InputError(key="err.canal.flow_outside_range", flow=_lps(flow), low=_lps(low), high=_lps(high))
     if low > high:
-        raise InputError(f"The lowest flow ({low:g} l/s) is above the highest ({high:g} l/s).")
+        raise InputError(key="err.canal.low_above_high", low=_lps(low), high=_lps(high))
     if canal_position is not None and canal_position not in canals.CANAL_POSITIONS:
-        raise InputError(f"Position on the canal must be one of {', '.join(canals.CANAL_POSITIONS)}.")
+        raise InputError(key="err.canal.position_one_of", positions=", ".join(canals.CANAL_POSITIONS))
     date_text, precision = parse_date(date)
     code = _country_code(country)
     if (lon is None) != (lat is None):
-        raise InputError("Give both longitude and latitude, or neither.")
+        raise InputError(key="err.canal.need_both_coords")
     with store.transaction(user) as tx:
         _require_canal(tx, canal_id)
         point = None if lon is None else check_position(lon, lat, _country_frame(tx))

@@ -256,3 +256,49 @@ def test_parse_coordinates(text, expected):
 def test_parse_coordinates_refuses_other_text(text):
     with pytest.raises(InputError):
         ce.parse_coordinates(text)
+
+
+# -- refusals in the reader's language -------------------------------------------------
+def test_found_to_closed_is_explained_in_russian_and_kyrgyz(store):
+    outlet_id = _new(store)
+    with pytest.raises(InputError) as info:
+        ce.close_outlet(store, "bek", outlet_id, 1)
+    assert info.value.key == "err.canal.transition"
+    assert str(info.value) == ("An outlet cannot go from 'found' to 'closed': "
+                               "mark it 'unauthorised' first, then close it.")
+    assert info.value.text("ru") == ("Статус водовыпуска нельзя сменить с «выявлен» на «закрыт»: "
+                                     "сначала отметьте его как «самовольный», затем закройте.")
+    ky = info.value.text("ky")
+    assert "«табылган»" in ky and "«жабылган»" in ky and "«уруксатсыз»" in ky and "found" not in ky
+
+
+def test_allowed_next_statuses_are_listed_in_the_readers_language(store):
+    outlet_id = _new(store, status="unauthorised")
+    with pytest.raises(InputError) as info:
+        ce.change_outlet_status(store, "bek", outlet_id, "found", 1)
+    assert "it can only become 'closed' or 'agreed'" in str(info.value)
+    assert "«закрыт» или «согласован»" in info.value.text("ru")
+    assert "«жабылган» же «макулдашылган»" in info.value.text("ky")
+
+
+def test_flow_problems_name_the_field_and_number_in_russian(store):
+    with pytest.raises(InputError) as info:
+        ce.record_measurement(store, "aida", CANAL, date="2024-07-15", flow_lps=20.5, flow_lps_min=10, flow_lps_max=15)
+    assert str(info.value) == "The flow 20.5 l/s lies outside the range 10–15 l/s."
+    assert info.value.text("ru") == "Расход 20,5 л/с лежит вне диапазона 10–15 л/с."
+    with pytest.raises(InputError) as info:
+        ce.record_measurement(store, "aida", CANAL, date="2024-07-15", flow_lps_min=-1, flow_lps_max=3)
+    assert info.value.text("ru").startswith("Наименьший расход должен быть не меньше нуля")
+    assert info.value.text("ky").startswith("Эң аз агым секундасына нөл же андан көп")
+
+
+def test_bad_date_and_position_are_refused_in_kyrgyz(store):
+    with pytest.raises(InputError) as info:
+        ce.record_agreement(store, "aida", CANAL, "15.07.2024", ["A", "B"], "terms")
+    assert info.value.text("ky") == "'15.07.2024' — күн эмес; аны ЖЖЖЖ-АА-КК (же ЖЖЖЖ-АА, ЖЖЖЖ) түрүндө жазыңыз."
+    with pytest.raises(OutsideCountryError) as info:
+        ce.check_position(DUSHANBE[1], DUSHANBE[0])
+    assert "lies outside Kyrgyzstan" in str(info.value)
+    ru = info.value.text("ru")
+    assert ru.startswith("Точка (долгота 38,56000, широта 68,78000) лежит за пределами Кыргызстана")
+    assert "перепутаны" not in ru

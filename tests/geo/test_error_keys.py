@@ -33,7 +33,6 @@ NOT_YET_KEYED = {
     # canal edits, report fonts, the seed table, the command line.
     "geo/beneficiaries.py": 4,
     "geo/boundaries_import.py": 8,
-    "geo/canal_edits.py": 30,
     "geo/cli.py": 2,
     "geo/coverage.py": 4,
     "geo/currency.py": 6,
@@ -192,6 +191,10 @@ def test_computed_keys_exist_for_every_value():
     wanted += [f"err.import.kind_{n}.{k}" for n in ("one", "many") for k in ("point", "line", "polygon")]
     wanted += [f"err.io.shp_parts.{p}" for p in ("shx", "dbf", "shx_dbf")]
     wanted += [f"import.where.{w}" for w in ("row", "feature", "placemark", "activity", "sheet", "column")]
+    from geo import canal_edits, canals
+
+    wanted += [f"err.canal.what.{w}" for w in canal_edits._FLOW_NAMES]
+    wanted += [f"canals.status.{s}" for s in canals.OUTLET_STATUSES]
     for lang in LANGS:
         assert not [k for k in wanted if k not in cats[lang]], lang
 

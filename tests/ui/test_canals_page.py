@@ -167,3 +167,18 @@ def test_status_changes_through_the_editor(store):
     assert row["status"] == "closed" and int(row["version"]) == 3 and row["updated_by"] == "editor.batken"
     audit = open_store().read("audit_log")
     assert (audit.loc[audit["row_key"] == outlet_id, "user"] == "editor.batken").sum() == 3
+
+
+@pytest.mark.parametrize("lang,expected", [
+    ("ru", "Не сохранено: '15.07.2024' — не дата; запишите её как ГГГГ-ММ-ДД (или ГГГГ-ММ, ГГГГ)."),
+    ("ky", "Сакталган жок: '15.07.2024' — күн эмес; аны ЖЖЖЖ-АА-КК (же ЖЖЖЖ-АА, ЖЖЖЖ) түрүндө жазыңыз."),
+])
+def test_refused_measurement_is_explained_in_the_readers_language(store, lang, expected):
+    at = app(lang, user="editor.batken")
+    at.radio(key="canal_action").set_value("measurement").run()
+    at.text_input(key="canal_m_date").input("15.07.2024")
+    at.text_input(key="canal_m_flow").input("5")
+    save_button(at).click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == [expected]
