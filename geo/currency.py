@@ -103,6 +103,11 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
 DEFAULT_RATES = default_rates()
 
 
+def _rows(rows: list[int]) -> str:
+    """Row numbers (counted from 1) for a message: ``2, 5``."""
+    return ", ".join(str(r) for r in rows)
+
+
 def validate_rates(rates: pd.DataFrame) -> pd.DataFrame:
     """Check and tidy a rates table; return a new, typed frame.
 
@@ -117,10 +122,7 @@ def validate_rates(rates: pd.DataFrame) -> pd.DataFrame:
         negative rate.
     """
     if "currency" not in rates.columns or "per_kgs" not in rates.columns:
-        raise SchemaError(
-            "The rates table needs the columns 'currency' and 'per_kgs' (som per one unit); "
-            f"it has: {', '.join(map(str, rates.columns)) or 'none'}."
-        )
+        raise SchemaError(key="err.rates.columns", columns=", ".join(map(str, rates.columns)) or "—")
     frame = pd.DataFrame(rates).copy()
     for col in RATE_COLUMNS:
         if col not in frame.columns:
@@ -129,22 +131,22 @@ def validate_rates(rates: pd.DataFrame) -> pd.DataFrame:
     bad_code = frame["currency"].isna() | ~frame["currency"].fillna("").str.match(_CODE)
     if bad_code.any():
         rows = [int(i) + 1 for i in np.flatnonzero(bad_code.to_numpy())]
-        raise SchemaError(f"Rates table rows {rows}: the currency must be a 3-letter code such as USD.")
+        raise SchemaError(key="err.rates.bad_code", rows=_rows(rows))
     raw = frame["per_kgs"]
     text = raw.astype("string").str.strip().str.replace(",", ".", regex=False)
     number = pd.to_numeric(text.replace("", pd.NA), errors="coerce")
     unreadable = text.fillna("").ne("") & number.isna()
     if unreadable.any():
         rows = [int(i) + 1 for i in np.flatnonzero(unreadable.to_numpy())]
-        raise SchemaError(f"Rates table rows {rows}: per_kgs must be a number (som per one unit) or empty.")
+        raise SchemaError(key="err.rates.not_a_number", rows=_rows(rows))
     nonpositive = number.notna() & (number <= 0)
     if nonpositive.any():
         rows = [int(i) + 1 for i in np.flatnonzero(nonpositive.to_numpy())]
-        raise SchemaError(f"Rates table rows {rows}: per_kgs must be greater than zero.")
+        raise SchemaError(key="err.rates.not_positive", rows=_rows(rows))
     frame["per_kgs"] = number
     kgs = frame["currency"] == "KGS"
     if (kgs & frame["per_kgs"].notna() & (frame["per_kgs"] != 1)).any():
-        raise SchemaError("Rates table: KGS must have per_kgs = 1 (rates are som per one unit).")
+        raise SchemaError(key="err.rates.kgs_not_one")
     frame.loc[kgs, "per_kgs"] = 1.0
     if not kgs.any():
         frame = pd.concat([default_rates().iloc[[0]], frame], ignore_index=True)
@@ -159,7 +161,7 @@ def load_rates(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.exists():
-        raise InputError(f"Rates file {path} does not exist; save the rates table first.")
+        raise InputError(key="err.rates.no_file", path=str(path))
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     return validate_rates(frame)
 

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from geo.currency import convert
-from geo.errors import SchemaError
+from geo.errors import Phrase, SchemaError
 
 __all__ = [
     "FUNDING_DIMENSIONS",
@@ -86,7 +86,7 @@ _TEXT_FUNDING = ("funding_id", "project_id", "source_name", "source_type", "curr
 def _prepare_funding(funding: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(funding).drop(columns="geometry", errors="ignore").copy()
     if "project_id" not in out.columns:
-        raise SchemaError("The funding table needs a 'project_id' column.")
+        raise SchemaError(key="err.table.needs_column", table=Phrase("err.table.funding"), column="project_id")
     for col in _TEXT_FUNDING:
         if col not in out.columns:
             out[col] = pd.NA
@@ -106,7 +106,7 @@ def _prepare_projects(projects: pd.DataFrame) -> pd.DataFrame:
     """
     out = pd.DataFrame(projects).drop(columns="geometry", errors="ignore").copy()
     if "project_id" not in out.columns:
-        raise SchemaError("The projects table needs a 'project_id' column.")
+        raise SchemaError(key="err.table.needs_column", table=Phrase("err.table.projects"), column="project_id")
     for col in ("title", "sector", "village", "settlement_id", "total_cost_currency", *PLACE_COLUMNS):
         if col not in out.columns:
             out[col] = pd.NA
@@ -232,7 +232,7 @@ def project_locations(projects: pd.DataFrame, column: str = "settlement_id", sep
     """
     p = _prepare_projects(projects)
     if column not in p.columns:
-        raise SchemaError(f"The projects table has no column '{column}'.")
+        raise SchemaError(key="err.table.no_column", table=Phrase("err.table.projects"), column=str(column))
     values = p[column].astype("string")
     parts = values.str.split(sep) if sep else values.map(lambda v: [v] if pd.notna(v) else np.nan)
     keep = [c for c in PLACE_COLUMNS if c != column]
@@ -289,11 +289,11 @@ def split_across_locations(
         amount_col = "amount_resolved" if "amount_resolved" in funding.columns else "amount"
     loc = pd.DataFrame(locations).drop(columns="geometry", errors="ignore").copy()
     if "project_id" not in loc.columns:
-        raise SchemaError("The locations table needs a 'project_id' column.")
+        raise SchemaError(key="err.table.needs_column", table=Phrase("err.table.locations"), column="project_id")
     loc["project_id"] = loc["project_id"].astype("string")
     pct = pd.to_numeric(loc[pct_col], errors="coerce").astype("float64") if pct_col in loc.columns else pd.Series(np.nan, index=loc.index)
     if ((pct < 0) | (pct > 100)).any():
-        raise SchemaError(f"Location percentages ({pct_col}) must be between 0 and 100.")
+        raise SchemaError(key="err.funding.pct_range", column=str(pct_col))
     by = loc.groupby("project_id")["project_id"]
     n = by.transform("size").astype("int64")
     n_pct = pct.notna().groupby(loc["project_id"]).transform("sum").astype("int64")
@@ -458,12 +458,13 @@ def totals(
     keys = [by] if isinstance(by, str) else list(by)
     unknown = [k for k in keys if k not in FUNDING_DIMENSIONS]
     if unknown:
-        raise SchemaError(f"Cannot total funding by {unknown}; choose from {', '.join(FUNDING_DIMENSIONS)}.")
+        raise SchemaError(key="err.funding.unknown_dimension", unknown=", ".join(map(str, unknown)),
+                          dimensions=", ".join(FUNDING_DIMENSIONS))
     needs_split = any(k in PLACE_COLUMNS for k in keys)
     if needs_split and locations is not None:
         missing = [k for k in keys if k in PLACE_COLUMNS and k not in locations.columns]
         if missing:
-            raise SchemaError(f"The locations table has no column {missing} to total by.")
+            raise SchemaError(key="err.funding.no_total_column", columns=", ".join(map(str, missing)))
     frame = _prepared(funding, projects, locations, rates, to, needs_split)
     frame = frame.drop(columns="currency").rename(columns={"_currency": "currency"})
     out = _group(frame, [*keys, "currency", "converted"])
@@ -511,7 +512,8 @@ def funds_per_beneficiary(
     if beneficiary_column not in b.columns and beneficiary_column == "total" and "beneficiaries_total" in b.columns:
         b = b.rename(columns={"beneficiaries_total": "total"})
     if beneficiary_column not in b.columns:
-        raise SchemaError(f"The beneficiaries table has no column '{beneficiary_column}'.")
+        raise SchemaError(key="err.table.no_column", table=Phrase("err.table.beneficiaries"),
+                          column=str(beneficiary_column))
     b["project_id"] = b["project_id"].astype("string")
     b = b.drop_duplicates("project_id")
     out = out.merge(
@@ -556,7 +558,7 @@ def sankey_flows(
         sector and currency the flows in equal the flows out.
     """
     if donor_by not in ("source_name", "source_type"):
-        raise SchemaError("donor_by must be 'source_name' or 'source_type'.")
+        raise SchemaError(key="err.funding.donor_by")
     frame = _prepared(funding, projects, locations, rates, to, locations is not None)
     frame = frame[frame["_value"].notna()].copy()
     labels = {}
@@ -605,7 +607,7 @@ def select_funding(
         elif match == "contains":
             mask &= names.str.contains(wanted, regex=False).fillna(False)
         else:
-            raise SchemaError("match must be 'contains' or 'exact'.")
+            raise SchemaError(key="err.funding.match")
     if source_type is not None and str(source_type).strip():
         mask &= (f["source_type"].str.strip().str.casefold() == str(source_type).strip().casefold()).fillna(False)
     return pd.DataFrame(funding).loc[mask.to_numpy()].reset_index(drop=True)

@@ -128,3 +128,12 @@ def test_seed_anticorruption_project_mixes_three_currencies():
     assert summary.loc["EUR", "amount_stated"] == 7506
     assert pd.isna(summary.loc["EUR", "amount_converted"])
     assert summary.loc["EUR", "n_not_converted"] == 1
+
+
+def test_refused_rates_are_explained_in_russian_and_kyrgyz():
+    with pytest.raises(SchemaError) as info:
+        validate_rates(pd.DataFrame({"currency": ["USD", "dollars"], "per_kgs": [38.5, 38.5]}))
+    assert info.value.key == "err.rates.bad_code"
+    assert str(info.value) == "Rates table rows 2: the currency must be a 3-letter code such as USD."
+    assert info.value.text("ru") == "Таблица курсов, строки 2: валюта должна быть трёхбуквенным кодом, например USD."
+    assert info.value.text("ky") == "Курстар таблицасы, 2-саптар: валюта үч тамгалуу код болушу керек, мисалы USD."

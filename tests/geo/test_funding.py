@@ -317,3 +317,14 @@ def test_same_checks_on_the_project_seed_loader():
     club = projects.loc[projects["title"].str.contains("hall in the village club of Mantysh"), "project_id"].item()
     assert _project_total(funding, projects, school).loc["KGS", "amount"] == 6_970_000 + 9_758_000 + 524_000
     assert _project_total(funding, projects, club).loc["KGS", "amount"] == 150_000 + 1_000_000
+
+
+def test_a_table_without_project_id_is_named_in_russian_and_kyrgyz():
+    from geo.errors import SchemaError
+    from geo.funding import totals
+
+    with pytest.raises(SchemaError) as info:
+        totals(pd.DataFrame({"amount": [1.0]}), pd.DataFrame({"project_id": ["P1"]}), by="sector")
+    assert str(info.value) == "The funding table needs a 'project_id' column."
+    assert info.value.text("ru") == "В таблице финансирования нужен столбец 'project_id'."
+    assert info.value.text("ky") == "'project_id' тилкеси каржылоо таблицасында болушу керек."

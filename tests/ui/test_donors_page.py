@@ -125,3 +125,14 @@ def test_no_message_keys_shown(store, lang):
     shown = shown_texts(at)
     assert not [t for t in shown if t.startswith(PREFIXES)]
     assert i18n.t("col.rates_used", lang) in shown
+
+
+@pytest.mark.parametrize("lang,expected", [
+    ("ru", "Таблица курсов, строки 2: per_kgs должно быть больше нуля."),
+    ("ky", "Курстар таблицасы, 2-саптар: per_kgs нөлдөн чоң болушу керек."),
+])
+def test_a_broken_rates_file_is_explained_in_the_readers_language(store, tmp_path, lang, expected):
+    (tmp_path / "currency_rates.csv").write_text("currency,per_kgs\nKGS,1\nUSD,-38.5\n", encoding="utf-8")
+    at = app(lang)
+    assert not at.exception, [e.value for e in at.exception]
+    assert i18n.t("donors.failed", lang, reason=expected) in [w.value for w in at.warning]
