@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo.errors import SchemaError
+from geo.errors import Phrase, SchemaError
 
 __all__ = [
     "MEASURES",
@@ -76,7 +76,7 @@ def per_project(projects: pd.DataFrame, beneficiaries: pd.DataFrame) -> pd.DataF
     """
     p = pd.DataFrame(projects).drop(columns="geometry", errors="ignore").copy()
     if "project_id" not in p.columns:
-        raise SchemaError("The projects table needs a 'project_id' column.")
+        raise SchemaError(key="err.table.needs_column", table=Phrase("err.table.projects"), column="project_id")
     for col in _PROJECT_TEXT:
         if col not in p.columns:
             p[col] = pd.NA
@@ -88,14 +88,12 @@ def per_project(projects: pd.DataFrame, beneficiaries: pd.DataFrame) -> pd.DataF
     if "total" not in b.columns and "beneficiaries_total" in b.columns:
         b = b.rename(columns={"beneficiaries_total": "total"})
     if "project_id" not in b.columns:
-        raise SchemaError("The beneficiaries table needs a 'project_id' column.")
+        raise SchemaError(key="err.table.needs_column", table=Phrase("err.table.beneficiaries"), column="project_id")
     b["project_id"] = b["project_id"].astype("string")
     dup = b["project_id"].dropna().duplicated()
     if dup.any():
-        raise SchemaError(
-            f"The beneficiaries table has more than one row for projects {sorted(b['project_id'].dropna()[dup].unique())[:5]}; "
-            "keep one row per project."
-        )
+        raise SchemaError(key="err.beneficiaries.duplicate",
+                          projects=", ".join(sorted(b["project_id"].dropna()[dup].unique())[:5]))
     for col in MEASURES:
         if col not in b.columns:
             b[col] = pd.NA
@@ -218,7 +216,7 @@ def rollup(
     """
     col = LEVELS.get(level, level)
     if col not in LEVELS.values():
-        raise SchemaError(f"Unknown level '{level}'; choose aiyl_okmot, rayon or oblast.")
+        raise SchemaError(key="err.beneficiaries.unknown_level", level=str(level))
     frame = per_project_frame.copy()
     frame["_unit"] = frame[col].astype("string")
     g = frame.groupby("_unit", dropna=False, sort=True)

@@ -103,7 +103,7 @@ def _import_projects(args) -> int:
     store = open_store(args.store)
     ensure_store(store)
     if args.commit and not args.user:
-        raise PermissionDeniedError("Give --user: imports are written in the name of an account.")
+        raise PermissionDeniedError(key="err.cli.need_user")
     # The same steps as geo.project_import.import_projects, so the report is printed even when the commit is refused.
     preview = preview_import(store, args.file, crs=args.crs, layer=args.layer, user=args.user)
     print(preview.report.to_text(), file=sys.stderr)
@@ -140,8 +140,7 @@ def _read_password(args) -> str:
         return env
     if sys.stdin.isatty():
         return getpass.getpass("Password: ")
-    raise AimakError("Give the password on standard input (--password-stdin)"
-                     + (" or in AIMAK_ADMIN_PASSWORD." if args.command == "create-admin" else "."))
+    raise AimakError(key="err.cli.password_admin" if args.command == "create-admin" else "err.cli.password")
 
 
 def _create_user(args) -> int:

@@ -23,7 +23,7 @@ import pandas as pd
 from shapely import STRtree
 
 from geo.crs import metric_crs_for
-from geo.errors import CRSUnresolvedError, SchemaError
+from geo.errors import CRSUnresolvedError, Phrase, SchemaError
 
 __all__ = ["COVERAGE_SECTORS", "coverage_gaps", "gaps_long"]
 
@@ -106,16 +106,16 @@ def coverage_gaps(
     (11, True)
     """
     if settlements.crs is None or projects.crs is None:
-        raise CRSUnresolvedError("Settlements and projects need a coordinate reference system to measure distances.")
+        raise CRSUnresolvedError(key="err.coverage.no_crs")
     try:
         limit = float(max_distance_m)
     except (TypeError, ValueError):
-        raise SchemaError("The distance must be a number of metres.") from None
+        raise SchemaError(key="err.coverage.distance_not_number") from None
     if not np.isfinite(limit) or limit < 0:
-        raise SchemaError("The distance must be zero or more metres.")
+        raise SchemaError(key="err.coverage.distance_negative")
     for col in ("sector", "project_id"):
         if col not in projects.columns:
-            raise SchemaError(f"The projects layer needs a '{col}' column.")
+            raise SchemaError(key="err.table.needs_column", table=Phrase("err.table.projects"), column=col)
 
     both = pd.concat(
         [settlements.geometry.to_crs(4326), projects.geometry.to_crs(4326)], ignore_index=True

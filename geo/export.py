@@ -38,7 +38,7 @@ def export_layers(store: Store, target: str | Path, fmt: str, layers: list[str] 
     """
     fmt = fmt.lower()
     if fmt not in FORMATS:
-        raise InputError(f"Unknown export format '{fmt}'; choose one of {', '.join(FORMATS)}.")
+        raise InputError(key="err.export.unknown_format", format=fmt, formats=", ".join(FORMATS))
     from geo.auth import PRIVATE_LAYERS
 
     names = layers or [name for name in store.layer_names() if name not in PRIVATE_LAYERS]

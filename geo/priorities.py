@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.errors import InputError, SchemaError
+from geo.errors import InputError, Join, Phrase, SchemaError
 from geo.settings import DATA_DIR
 
 __all__ = [
@@ -95,34 +95,35 @@ def validate_priorities(frame: pd.DataFrame) -> pd.DataFrame:
         out[col] = out[col].astype("string").str.strip().replace("", pd.NA)
     problems = []
 
-    def rows(mask) -> list[int]:
-        return [i + 1 for i, bad in enumerate(mask.to_numpy()) if bad]
+    def rows(mask) -> str:
+        return ", ".join(str(i + 1) for i, bad in enumerate(mask.to_numpy()) if bad)
 
     if (bad := out["priority"].isna()).any():
-        problems.append(f"rows {rows(bad)} have no priority")
+        problems.append(Phrase("err.priorities.no_priority", rows=rows(bad)))
     if (bad := out["unit_pcode"].isna() & out["unit_name"].isna()).any():
-        problems.append(f"rows {rows(bad)} name no unit (P-code or name)")
+        problems.append(Phrase("err.priorities.no_unit", rows=rows(bad)))
     year = pd.to_numeric(out["year"], errors="coerce")
     if (bad := year.isna() | (year % 1 != 0) | (year < 1991) | (year > 2100)).any():
-        problems.append(f"rows {rows(bad)} need a year between 1991 and 2100")
+        problems.append(Phrase("err.priorities.year", rows=rows(bad)))
     rank = pd.to_numeric(out["rank"], errors="coerce")
     rank_given = out["rank"].astype("string").str.strip().replace("", pd.NA).notna()
     if (bad := rank_given & (rank.isna() | (rank % 1 != 0) | (rank < 1))).any():
-        problems.append(f"rows {rows(bad)} need a rank that is a whole number from 1 up (or empty)")
+        problems.append(Phrase("err.priorities.rank", rows=rows(bad)))
     if problems:
-        raise SchemaError("Priorities register: " + "; ".join(problems) + ".")
+        raise SchemaError(key="err.priorities.invalid", problems=Join(problems, "; "))
     out["year"] = year.astype("Int64")
     out["rank"] = rank.astype("Int64")
     key = _unit_key(out)
     dup_priority = pd.DataFrame({"k": key, "y": out["year"], "p": out["priority"].str.casefold()}).duplicated(keep="first")
     if dup_priority.any():
-        problems.append(f"rows {rows(dup_priority)} repeat a priority already listed for that unit and year")
+        problems.append(Phrase("err.priorities.repeat_priority", rows=rows(dup_priority)))
     ranked = out["rank"].notna()
     dup_rank = pd.DataFrame({"k": key, "y": out["year"], "r": out["rank"]})[ranked].duplicated(keep="first")
     if dup_rank.any():
-        problems.append(f"rows {[i + 1 for i in dup_rank[dup_rank].index]} repeat a rank already used for that unit and year")
+        problems.append(Phrase("err.priorities.repeat_rank",
+                               rows=", ".join(str(i + 1) for i in dup_rank[dup_rank].index)))
     if problems:
-        raise SchemaError("Priorities register: " + "; ".join(problems) + ".")
+        raise SchemaError(key="err.priorities.invalid", problems=Join(problems, "; "))
     return out[list(REGISTER_COLUMNS)].reset_index(drop=True)
 
 
@@ -130,7 +131,7 @@ def load_priorities(path: str | Path = PRIORITIES_FILE) -> pd.DataFrame:
     """Read and validate a register CSV (UTF-8); default the shipped one."""
     path = Path(path)
     if not path.exists():
-        raise InputError(f"Priorities file {path} does not exist.")
+        raise InputError(key="err.priorities.no_file", path=str(path))
     return validate_priorities(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8"))
 
 
@@ -169,7 +170,7 @@ def append_priorities(register: pd.DataFrame, rows: pd.DataFrame | Iterable[Mapp
     try:
         validate_priorities(new)
     except SchemaError as exc:
-        raise SchemaError(str(exc).replace("Priorities register:", "New priorities (rows counted from 1):", 1)) from None
+        raise SchemaError(key="err.priorities.new_invalid", problems=exc.fields.get("problems", str(exc))) from None
     new["year"] = pd.to_numeric(new["year"], errors="coerce")
     rank_text = new["rank"].astype("string").str.strip().replace("", pd.NA)
     new["rank"] = pd.to_numeric(rank_text, errors="coerce").where(rank_text.notna(), pd.NA)

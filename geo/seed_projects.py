@@ -50,11 +50,11 @@ def read_seed_csv(path: str | Path = settings.SEED_PROJECTS_FILE) -> pd.DataFram
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     missing = [c for c in CSV_COLUMNS if c not in raw.columns]
     if missing:
-        raise SchemaError(f"{path} lacks the columns {', '.join(missing)}; it is not the seed projects table.")
+        raise SchemaError(key="err.seed.columns", path=str(path), columns=", ".join(missing))
     raw = raw.apply(lambda col: col.str.strip())
     duplicated = raw["id"][raw["id"].duplicated()]
     if len(duplicated):
-        raise SchemaError(f"{path}: project ids appear twice: {', '.join(sorted(set(duplicated)))}.")
+        raise SchemaError(key="err.seed.duplicate_ids", path=str(path), ids=", ".join(sorted(set(duplicated))))
     return raw
 
 
@@ -69,7 +69,7 @@ def _number(series: pd.Series, kind: str, column: str, ids: pd.Series) -> pd.Ser
     bad = text.notna() & values.isna()
     if bad.any():
         rows = ", ".join(f"{i} ('{v}')" for i, v in zip(ids[bad], text[bad]))
-        raise SchemaError(f"Column '{column}' should hold plain numbers; cannot read {rows}.")
+        raise SchemaError(key="err.seed.not_numbers", column=column, rows=rows)
     return values.astype("Float64").round().astype("Int64") if kind == "int" else values.astype("Float64")
 
 
@@ -201,7 +201,7 @@ def parse_funding_entry(entry: str) -> dict:
     """One ``source:amount:currency`` entry as source_name, amount, currency, share_pct, note."""
     parts = entry.rsplit(":", 2)
     if len(parts) != 3:
-        raise SchemaError(f"Funding entry '{entry}' is not 'source:amount:currency'.")
+        raise SchemaError(key="err.seed.funding_entry", entry=entry)
     source, amount, currency = (p.strip() for p in parts)
     out = {"source_name": source, "amount": pd.NA, "currency": pd.NA, "share_pct": pd.NA, "note": pd.NA}
     if currency.lower() == "share":
@@ -212,7 +212,7 @@ def parse_funding_entry(entry: str) -> dict:
             out["note"] = f"share stated as {amount} (range, as written)"
     elif amount or currency:
         if not _AMOUNT.match(amount) or currency not in CURRENCIES:
-            raise SchemaError(f"Funding entry '{entry}': amount '{amount}' or currency '{currency}' cannot be read.")
+            raise SchemaError(key="err.seed.funding_amount", entry=entry, amount=amount, currency=currency)
         out["amount"] = float(amount)
         out["currency"] = currency
     return out
@@ -227,7 +227,7 @@ def parse_funding(raw: pd.DataFrame) -> pd.DataFrame:
             try:
                 parsed = parse_funding_entry(entry)
             except SchemaError as exc:
-                raise SchemaError(f"Project {pid}: {exc}") from None
+                raise SchemaError(key="err.seed.project", project_id=str(pid), problem=exc) from None
             rows.append({"funding_id": f"{pid}-F{n}", "project_id": pid, **parsed,
                          "source_type": classify_source(parsed["source_name"])})
     frame = pd.DataFrame(rows, columns=["funding_id", "project_id", "source_name", "source_type", "amount",

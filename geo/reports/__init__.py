@@ -152,13 +152,13 @@ def collect(
     (:mod:`geo.currency`) amounts are converted to som where a rate exists.
     """
     if (unit is None) == (donor is None):
-        raise InputError("Choose either a unit (P-code) or a donor for the report.")
+        raise InputError(key="err.report.unit_or_donor")
     admin = _read(data, "admin_units")
     projects = _read(data, "projects")
     funding = _read(data, "funding")
     benef = _read(data, "beneficiaries")
     if admin is None or projects is None:
-        raise InputError("The store has no admin_units or projects layer; build it first (python -m geo build).")
+        raise InputError(key="err.report.no_layers")
     funding = funding if funding is not None else pd.DataFrame(columns=["project_id", "source_name", "source_type",
                                                                         "amount", "currency", "share_pct"])
     benef = benef if benef is not None else pd.DataFrame(columns=["project_id", *ben.MEASURES])
@@ -169,10 +169,10 @@ def collect(
     if unit is not None:
         row = admin[admin["pcode"] == unit]
         if row.empty:
-            raise InputError(f"There is no unit with P-code '{unit}' in the store.")
+            raise InputError(key="err.report.no_unit", pcode=str(unit))
         level = int(row["level"].iloc[0])
         if level not in LEVEL_COLUMN:
-            raise InputError(f"Reports are made for oblasts, rayons and aiyl okmotus (levels 1-3), not level {level}.")
+            raise InputError(key="err.report.level", level=str(level))
         chosen = projects[projects[LEVEL_COLUMN[level]] == unit]
         counted = funding[funding["project_id"].isin(chosen["project_id"])]
         all_rows = counted
@@ -187,7 +187,7 @@ def collect(
         wanted = str(donor).strip().casefold()
         counted = funding[funding["source_name"].astype("string").str.strip().str.casefold() == wanted]
         if counted.empty:
-            raise InputError(f"No funding row names the source '{donor}'.")
+            raise InputError(key="err.report.no_donor", donor=str(donor))
         chosen = projects[projects["project_id"].isin(counted["project_id"])]
         all_rows = funding[funding["project_id"].isin(chosen["project_id"])]
         name = str(counted["source_name"].iloc[0])

@@ -32,7 +32,7 @@ def font_dir() -> Path:
     try:
         import matplotlib
     except ImportError as exc:  # pragma: no cover - matplotlib is a dependency
-        raise FontMissingError("Reports need matplotlib (it ships the DejaVu fonts): pip install matplotlib.") from exc
+        raise FontMissingError(key="err.report.no_matplotlib") from exc
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
@@ -42,7 +42,7 @@ def font_paths() -> dict[str, Path]:
     paths = {"": folder / "DejaVuSans.ttf", "B": folder / "DejaVuSans-Bold.ttf"}
     missing = [str(p) for p in paths.values() if not p.exists()]
     if missing:
-        raise FontMissingError(f"The report font is missing: {', '.join(missing)}. Reinstall matplotlib.")
+        raise FontMissingError(key="err.report.font_missing", paths=", ".join(missing))
     return paths
 
 

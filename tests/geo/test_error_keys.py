@@ -31,15 +31,7 @@ NOT_YET_KEYED = {
     # hazard work and are held to zero like every file not listed.)
     # Not converted yet (issue 9): analysis inputs read from shipped or admin-made files,
     # canal edits, report fonts, the seed table, the command line.
-    "geo/beneficiaries.py": 4,
     "geo/boundaries_import.py": 8,
-    "geo/cli.py": 2,
-    "geo/coverage.py": 4,
-    "geo/export.py": 1,
-    "geo/priorities.py": 3,
-    "geo/reports/__init__.py": 5,
-    "geo/reports/fonts.py": 2,
-    "geo/seed_projects.py": 6,
     # Set-up messages for the person configuring the PostGIS database (URL, extension,
     # schema version, column names); they appear on the command line, not on a page.
     "geo/store/postgis.py": 11,

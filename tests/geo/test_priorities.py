@@ -105,3 +105,11 @@ def test_match_projects_by_name_and_sector():
     assert health_2021["n_projects"] == 1
     roads = out[out["priority"] == "internal roads"]
     assert (roads["n_projects"] == 0).all()
+
+
+def test_refused_rows_are_named_in_russian_and_kyrgyz():
+    with pytest.raises(SchemaError) as info:
+        append_priorities(load_priorities(), [{"unit_name": "Kara-Suu AA", "year": "next year", "priority": "bridges"}])
+    assert str(info.value) == "New priorities (rows counted from 1): rows 1 need a year between 1991 and 2100."
+    assert info.value.text("ru") == "Новые приоритеты (строки считаются с 1): в строках 1 нужен год от 1991 до 2100."
+    assert info.value.text("ky") == "Жаңы артыкчылыктар (саптар 1ден саналат): 1-саптарда 1991ден 2100гө чейинки жыл керек."

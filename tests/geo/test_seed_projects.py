@@ -292,3 +292,15 @@ def test_seed_frames_on_the_shipped_data():
     assert set(beneficiaries["project_id"]) <= set(projects["project_id"])
     assert projects["location_precision"].notna().all()
     assert projects["location_note"].str.len().gt(0).all()
+
+
+
+def test_a_bad_funding_cell_is_explained_in_russian(tmp_path, raw):
+    bad = raw.copy()
+    bad.loc[0, "funding_sources"] = "Local budget:lots:KGS"
+    path = tmp_path / "projects.csv"
+    bad.to_csv(path, index=False)
+    with pytest.raises(SchemaError) as info:
+        parse_funding(read_seed_csv(path))
+    assert info.value.text("ru") == ("Проект P001: Запись о финансировании 'Local budget:lots:KGS': не удаётся "
+                                     "прочитать сумму 'lots' или валюту 'KGS'.")
