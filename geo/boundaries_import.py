@@ -31,7 +31,7 @@ from shapely.geometry import box
 from geo import schema
 from geo.admin_join import LEVEL_COLUMNS, SNAP_DISTANCE_M, assign_admin_pcodes
 from geo.crs import KYRGYZSTAN_EQUAL_AREA
-from geo.errors import OutsideCountryError, SchemaError
+from geo.errors import Number, OutsideCountryError, Phrase, SchemaError
 from geo.io.archives import ZipLimits
 from geo.io.vector import LayerInfo, read_vector
 from geo.settings import COUNTRY_BOUNDS, STORAGE_CRS
@@ -105,9 +105,11 @@ def _dates(frame: pd.DataFrame, fields: dict[str, str]) -> pd.Series:
 
 
 def _examples(values, limit: int = 5) -> str:
+    """Up to ``limit`` values joined by commas, then "and N more" (a :class:`Phrase`, translatable)."""
     values = [str(v) for v in values]
-    more = f" and {len(values) - limit} more" if len(values) > limit else ""
-    return ", ".join(values[:limit]) + more
+    shown = ", ".join(values[:limit])
+    return Phrase("err.boundaries.examples_more", examples=shown, more=len(values) - limit) \
+        if len(values) > limit else shown
 
 
 def _polygonal(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -158,7 +160,8 @@ def read_codab(path: str | os.PathLike, layer: str | None = None, *, display_nam
     frame = read_vector(path, layer, choose_layer=_choose_codab_layer, display_name=name, limits=limits)
     attrs = dict(frame.attrs)
     warnings = list(attrs.get("warnings", []))
-    where = name if len(attrs.get("layers", [])) <= 1 else f"{name} (layer {attrs['source_layer']})"
+    where = name if len(attrs.get("layers", [])) <= 1 else \
+        Phrase("err.boundaries.where_layer", name=name, layer=str(attrs["source_layer"]))
     if len(attrs.get("layers", [])) > 1:
         warnings.append(
             f"{name} has {len(attrs['layers'])} layers ({', '.join(attrs['layers'])}); "
@@ -167,12 +170,9 @@ def read_codab(path: str | os.PathLike, layer: str | None = None, *, display_nam
     fields = _fields(frame.columns)
     level = codab_level(frame.columns)
     if level is None:
-        hint = " It has only ADM0_PCODE: that is the country outline, not oblasts, rayons or aiyl okmotus." \
-            if "adm0_pcode" in fields else ""
-        raise SchemaError(
-            f"{where} does not look like an OCHA COD-AB boundary file: it has none of the fields "
-            f"ADM1_PCODE, ADM2_PCODE, ADM3_PCODE.{hint} Fields found: {_examples(list(fields.values()), 12) or 'none'}."
-        )
+        hint = Phrase("err.boundaries.only_adm0") if "adm0_pcode" in fields else ""
+        raise SchemaError(key="err.boundaries.not_codab", where=where, hint=hint,
+                          fields=_examples(list(fields.values()), 12) or "—")
     pcode_field = fields[f"adm{level}_pcode"]
     pcodes = _text(frame, fields, f"adm{level}_pcode")
     names_en = _text(frame, fields, f"adm{level}_en")
@@ -180,16 +180,12 @@ def read_codab(path: str | os.PathLike, layer: str | None = None, *, display_nam
 
     missing = pcodes.isna()
     if missing.any():
-        raise SchemaError(
-            f"{where}: {int(missing.sum())} of {len(frame)} features have no {pcode_field} "
-            f"({_examples(label[missing])}). Every unit needs its P-code."
-        )
+        raise SchemaError(key="err.boundaries.no_pcode", where=where, count=int(missing.sum()), total=len(frame),
+                          field=str(pcode_field), examples=_examples(label[missing]))
     dup = pcodes.duplicated(keep=False)
     if dup.any():
-        raise SchemaError(
-            f"{where}: {pcode_field} is not unique; repeated P-codes: {_examples(sorted(set(pcodes[dup])))}. "
-            "Each unit must appear once (merge multi-part units into one feature)."
-        )
+        raise SchemaError(key="err.boundaries.duplicate_pcodes", where=where, field=str(pcode_field),
+                          examples=_examples(sorted(set(pcodes[dup]))))
     foreign = ~pcodes.str.upper().str.startswith(COUNTRY_PCODE)
     if foreign.any():
         warnings.append(f"{int(foreign.sum())} P-codes do not start with 'KG' ({_examples(pcodes[foreign])}).")
@@ -197,22 +193,18 @@ def read_codab(path: str | os.PathLike, layer: str | None = None, *, display_nam
     geoms = np.asarray(frame.geometry.values, dtype=object)
     absent = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if absent.any():
-        raise SchemaError(
-            f"{where}: {int(absent.sum())} features have no geometry ({_examples(pcodes[absent])}). "
-            "Every unit needs its boundary polygon."
-        )
+        raise SchemaError(key="err.boundaries.no_geometry", where=where, count=int(absent.sum()),
+                          examples=_examples(pcodes[absent]))
     kinds = shapely.get_type_id(geoms)
     not_poly = ~np.isin(kinds, [3, 6])
     if not_poly.any():
         found = sorted({_GEOMETRY_NAMES.get(int(k), "other geometries") for k in kinds[not_poly]})
-        raise SchemaError(
-            f"{where}: boundaries must be polygons, but {int(not_poly.sum())} features are {', '.join(found)} "
-            f"({_examples(pcodes[not_poly])}). COD-AB also ships boundary lines and points; import the polygon file."
-        )
+        raise SchemaError(key="err.boundaries.not_polygons", where=where, count=int(not_poly.sum()),
+                          kinds=", ".join(found), examples=_examples(pcodes[not_poly]))
     geoms, repaired = _polygonal(geoms)
     lost = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if lost.any():
-        raise SchemaError(f"{where}: the boundaries of {_examples(pcodes[lost])} are invalid and could not be repaired.")
+        raise SchemaError(key="err.boundaries.unrepairable", where=where, examples=_examples(pcodes[lost]))
     if repaired.any():
         warnings.append(
             f"{int(repaired.sum())} invalid boundaries were repaired with make_valid ({_examples(pcodes[repaired])}); "
@@ -225,13 +217,12 @@ def read_codab(path: str | os.PathLike, layer: str | None = None, *, display_nam
     if outside.any():
         xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
         swapped = shapely.intersects(country, box(ymin, xmin, ymax, xmax))
-        hint = (" The coordinates look like latitude/longitude swapped." if swapped else
-                " Check that the file is the Kyrgyzstan COD-AB and that its CRS is stated correctly.")
+        hint = Phrase("err.boundaries.hint_swapped" if swapped else "err.boundaries.hint_check_crs")
         raise OutsideCountryError(
-            f"{where}: {int(outside.sum())} of {len(frame)} features lie outside Kyrgyzstan "
-            f"({_examples(pcodes[outside])}); the file spans {xmin:.2f}–{xmax:.2f} E, {ymin:.2f}–{ymax:.2f} N, "
-            f"the country {lon_min}–{lon_max} E, {lat_min}–{lat_max} N.{hint}"
-        )
+            key="err.boundaries.outside", where=where, count=int(outside.sum()), total=len(frame),
+            examples=_examples(pcodes[outside]), xmin=Number(xmin, 2), xmax=Number(xmax, 2), ymin=Number(ymin, 2),
+            ymax=Number(ymax, 2), lon_min=Number(lon_min, 2), lon_max=Number(lon_max, 2), lat_min=Number(lat_min, 2),
+            lat_max=Number(lat_max, 2), hint=hint)
 
     if level > 1:
         parents = _text(frame, fields, f"adm{level - 1}_pcode")
@@ -402,9 +393,7 @@ def import_boundaries(store: Store, path: str | os.PathLike, user="admin", *, la
         others = current[levels != level]
         clash = set(units["pcode"]) & set(others["pcode"].dropna())
         if clash:
-            raise SchemaError(
-                f"{name}: P-codes {_examples(sorted(clash))} already belong to units of another level in the store."
-            )
+            raise SchemaError(key="err.boundaries.pcode_clash", name=name, examples=_examples(sorted(clash)))
         other_levels = pd.to_numeric(others["level"], errors="coerce")
         finer = others[other_levels == level + 1]
         rest = others[other_levels != level + 1]

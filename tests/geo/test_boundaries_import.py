@@ -324,3 +324,20 @@ def test_summary_is_json_serialisable(tmp_path, store):
     summary = import_boundaries(store, fx.write_utm(tmp_path))
     assert summary["reprojected"] is True
     json.dumps(summary)
+
+
+def test_refusals_are_explained_in_russian_and_kyrgyz(tmp_path, store):
+    path = fx.write_missing_pcode(tmp_path / "bad")
+    with pytest.raises(SchemaError) as err:
+        import_boundaries(store, path)
+    assert err.value.key == "err.boundaries.no_pcode"
+    ru = err.value.text("ru")
+    assert f"{path.name}: у 1 из 8 объектов нет ADM3_PCODE" in ru and "должен быть P-код" in ru
+    assert "8 объекттин 1 объектинде ADM3_PCODE жок" in err.value.text("ky")
+
+    path = fx.write_swapped_axes(tmp_path / "swapped")
+    with pytest.raises(OutsideCountryError) as err:
+        import_boundaries(store, path)
+    ru = err.value.text("ru")
+    assert "за пределами Кыргызстана" in ru and "широта и долгота перепутаны" in ru
+    assert "outside" not in ru and "," in ru.split("файл охватывает ")[1][:8]  # decimals written 42,10
