@@ -1,6 +1,7 @@
 """Import page in Streamlit's AppTest: roles, the per-row report, commit, undo, size limit."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -136,6 +137,9 @@ def test_editor_report_commit_and_undo(store_path):
     projects = store.read("projects").set_index("project_id")
     assert "IMP-1" in projects.index and "IMP-2" not in projects.index
     assert projects.loc["IMP-1", "title"] == "Water pipe <b>Kochkor</b>"
+    history = next(df.value for df in at.dataframe if "When (UTC)" in df.value.columns)
+    when = str(history["When (UTC)"].iloc[0])
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4} \d{2}:\d{2}", when), when  # not raw ISO text
     [b for b in at.button if b.label == "Undo this import"][0].click()
     at.run()
     assert any("undone" in t for t in _texts(at.success)), _texts(at.error)

@@ -13,6 +13,7 @@ import streamlit as st
 
 from geo import auth, schema
 from geo.errors import AimakError
+from geo.i18n import format_date
 from layers.boundaries import unit_name
 from ui.auth_ui import current_user, role_label, show_error
 from ui.common import get_store, lang, load_layer, num, tr
@@ -50,9 +51,19 @@ def _filters(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+def utc_text(values, language: str | None = None) -> list[str]:
+    """Timestamps (ISO text with an offset) as UTC date and time in the language's convention:
+    ``23.11.2026 13:41`` (ky, ru), ``23 November 2026 13:41`` (en); unreadable or missing ones as ``—``.
+    The column header says UTC."""
+    language = language or lang()
+    when = pd.to_datetime(pd.Series(values, dtype="object"), utc=True, errors="coerce", format="ISO8601")
+    return ["—" if pd.isna(w) else f"{format_date(w, language)} {w:%H:%M}" for w in when]
+
+
+def _shown(frame: pd.DataFrame, *, download: bool = False) -> pd.DataFrame:
+    """The log as shown; for a download the time stays ISO 8601 text (machine-readable)."""
     return pd.DataFrame({
-        tr("audit.col.at"): frame["at"].astype(object),
+        tr("audit.col.at"): frame["at"].astype(object) if download else utc_text(frame["at"]),
         tr("audit.col.user"): frame["user"].astype(object),
         tr("audit.col.action"): frame["action"].astype(object),
         tr("audit.col.layer"): frame["layer"].astype(object),
@@ -88,7 +99,7 @@ def _users_admin(store, user: auth.User) -> None:
         tr("users.col.role"): [role_label(r) for r in users["role"].astype(str)],
         tr("users.col.units"): users["units"].astype(object),
         tr("users.col.active"): [tr("yes") if (pd.notna(a) and int(a) == 1) else tr("no") for a in users["active"]],
-        tr("users.col.updated"): users["updated_at"].astype(object),
+        tr("users.col.updated"): utc_text(users["updated_at"]),
     })
     st.dataframe(table, hide_index=True, width="stretch")
     codes, labels = _unit_options()
@@ -156,7 +167,7 @@ def render() -> None:
     st.caption(tr("audit.count", shown=num(len(shown)), total=num(len(frame))))
     table = _shown(shown.head(5000))
     st.dataframe(table, hide_index=True, width="stretch", height=420)
-    download_buttons(_shown(shown), "audit_log", "dl_audit")
+    download_buttons(_shown(shown, download=True), "audit_log", "dl_audit")
     if auth.can(user, auth.MANAGE_USERS):
         st.divider()
         _users_admin(store, user)

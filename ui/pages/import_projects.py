@@ -26,6 +26,7 @@ from geo.settings import MAX_UPLOAD_MB
 from layers.base_map import finish, new_map
 from ui.auth_ui import current_user, error_text, role_label, show_error
 from ui.common import get_store, lang, num, tr
+from ui.pages.audit import utc_text
 from ui.downloads import download_buttons
 
 TYPES = ["csv", "txt", "xlsx", "geojson", "json", "gpkg", "zip", "kml", "kmz", "xml"]
@@ -192,7 +193,7 @@ def _history(store, user) -> None:
     imports = imports.sort_values("at", ascending=False).head(30)
     table = pd.DataFrame({
         tr("import.col.batch"): imports["batch_id"].astype(str),
-        tr("import.col.at"): imports["at"].astype(str),
+        tr("import.col.at"): utc_text(imports["at"]),
         tr("import.col.user"): imports["user"].astype(str),
         tr("import.col.file"): imports["file"].astype(str),
         tr("import.count.add"): imports["added"].astype(int),
