@@ -85,7 +85,8 @@ def _number(row: Mapping, column: str, kind: str, problems: list[str]) -> None:
         return
     parsed = checks.parse_number(row[column], kind)
     if parsed.problem or parsed.value is None:
-        problems.append(f"{column}: {parsed.problem or 'not a number'}")
+        problems.append(Phrase("err.edit.column_problem", column=column,
+                               problem=parsed.problem or Phrase("err.parse.not_a_number", value=str(row[column]))))
 
 
 def _normalise_project(values: dict) -> dict:
@@ -113,7 +114,8 @@ def validate_project(row: Mapping, *, new: bool) -> None:
         if col in row and not _missing(row[col]):
             start, end, problem = checks.parse_years(row[col])
             if problem or end is not None:
-                problems.append(f"{col}: {problem}" if problem else Phrase("err.edit.one_year", column=col))
+                problems.append(Phrase("err.edit.column_problem", column=col, problem=problem) if problem
+                                else Phrase("err.edit.one_year", column=col))
             else:
                 years[col] = start
     if len(years) == 2 and years["year_end"] < years["year_start"]:

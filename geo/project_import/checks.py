@@ -504,7 +504,7 @@ def parse_number(value, kind: str = "decimal") -> ParsedNumber:
     problem for ``money`` and ``count``.
     """
     if isinstance(value, bool):
-        return ParsedNumber(None, problem=f"'{value}' is not a number")
+        return ParsedNumber(None, problem=Phrase("err.parse.not_a_number", value=str(value)))
     if isinstance(value, (int, float, np.integer, np.floating)) and not (isinstance(value, float) and math.isnan(value)):
         number = float(value)
         return _finish(number, None, None, kind, str(value))
@@ -532,7 +532,7 @@ def parse_number(value, kind: str = "decimal") -> ParsedNumber:
     for word in sorted(_APPROX, key=len, reverse=True):
         pattern = re.escape(word) if not word[0].isalpha() else r"(?<![^\W\d_])" + re.escape(word) + r"(?![^\W\d_])"
         if re.search(pattern, s):
-            note = "approximate (written as '" + original + "')"
+            note = Phrase("err.parse.approximate", value=original)
             s = re.sub(pattern, " ", s)
     s = s.strip()
     negative = False
@@ -543,7 +543,7 @@ def parse_number(value, kind: str = "decimal") -> ParsedNumber:
     elif s.startswith("+"):
         s = s[1:].strip()
     if not s or not re.fullmatch(r"\d[\d ',.]*", s) or re.search(r"\d\s+\d{1,2}(?!\d)", s):
-        return ParsedNumber(None, currency, f"'{original}' is not a number")
+        return ParsedNumber(None, currency, Phrase("err.parse.not_a_number", value=original))
     digits = s.replace(" ", "").replace("'", "")
     ambiguous = None
     if "," in digits and "." in digits:
@@ -551,26 +551,27 @@ def parse_number(value, kind: str = "decimal") -> ParsedNumber:
         thousands = "." if decimal == "," else ","
         head, _, tail = digits.rpartition(decimal)
         if not re.fullmatch(r"\d{1,3}(?:" + re.escape(thousands) + r"\d{3})*", head) or not tail.isdigit():
-            return ParsedNumber(None, currency, f"'{original}' is not a number (mixed separators)")
+            return ParsedNumber(None, currency, Phrase("err.parse.mixed_separators", value=original))
         number = float(head.replace(thousands, "") + "." + tail)
     elif "," in digits or "." in digits:
         sep = "," if "," in digits else "."
         groups = digits.split(sep)
         if len(groups) > 2:
             if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
-                return ParsedNumber(None, currency, f"'{original}' is not a number")
+                return ParsedNumber(None, currency, Phrase("err.parse.not_a_number", value=original))
             number = float("".join(groups))
         else:
             head, tail = groups
             if not head or not tail:
-                return ParsedNumber(None, currency, f"'{original}' is not a number")
+                return ParsedNumber(None, currency, Phrase("err.parse.not_a_number", value=original))
             if len(tail) == 3 and len(head) <= 3 and head != "0" and kind in ("money", "count"):
                 number = float(head + tail)
-                ambiguous = f"'{original}' was read as {number:,.0f} (the '{sep}' taken as a thousands separator)"
+                ambiguous = Phrase("err.parse.read_as_thousands", value=original, number=Number(number, 0), sep=sep)
             else:
                 number = float(head + "." + tail)
                 if len(tail) == 3 and len(head) <= 3 and head != "0":
-                    ambiguous = f"'{original}' was read as {number:g} (the '{sep}' taken as a decimal separator)"
+                    ambiguous = Phrase("err.parse.read_as_decimal", value=original,
+                                       number=Number(number, len(tail.rstrip("0")) or 0), sep=sep)
     else:
         number = float(digits)
     number *= multiplier
@@ -578,17 +579,18 @@ def parse_number(value, kind: str = "decimal") -> ParsedNumber:
         number = -number
     result = _finish(number, currency, note, kind, original)
     if ambiguous and result.problem is None:
-        return ParsedNumber(result.value, result.currency, None, "; ".join(filter(None, [result.note, ambiguous])))
+        note = Phrase("err.parse.two_notes", first=result.note, second=ambiguous) if result.note else ambiguous
+        return ParsedNumber(result.value, result.currency, None, note)
     return result
 
 
 def _finish(number: float, currency, note, kind: str, original: str) -> ParsedNumber:
     if not math.isfinite(number):
-        return ParsedNumber(None, currency, f"'{original}' is not a number")
+        return ParsedNumber(None, currency, Phrase("err.parse.not_a_number", value=original))
     if number < 0 and kind in ("money", "count"):
-        return ParsedNumber(number, currency, f"'{original}' is negative; amounts and counts cannot be below zero")
+        return ParsedNumber(number, currency, Phrase("err.parse.negative", value=original))
     if kind == "count" and abs(number - round(number)) > 1e-9:
-        return ParsedNumber(number, currency, f"'{original}' is not a whole number")
+        return ParsedNumber(number, currency, Phrase("err.parse.not_whole", value=original))
     return ParsedNumber(number, currency, None, note)
 
 
@@ -617,8 +619,8 @@ def parse_date(value) -> tuple[date | None, str | None]:
         try:
             return date(year, parts["m"], parts["d"]), None
         except ValueError as exc:
-            return None, f"'{text}' is not a real date ({exc}); write it as dd.mm.yyyy"
-    return None, f"'{text}' is not a date; write it as dd.mm.yyyy (for example 15.03.2021)"
+            return None, Phrase("err.parse.not_real_date", value=text, detail=str(exc))
+    return None, Phrase("err.parse.not_a_date", value=text)
 
 
 YEAR_RANGE = (1950, 2100)
@@ -633,7 +635,7 @@ def parse_years(value) -> tuple[int | None, int | None, str | None]:
         if isinstance(value, float) and math.isnan(value):
             return None, None, None
         if float(value) != int(value):
-            return None, None, f"'{value}' is not a year"
+            return None, None, Phrase("err.parse.not_a_year_number", value=str(value))
         return _year(int(value), str(value))
     text = _text(value)
     if text is None:
@@ -648,20 +650,20 @@ def parse_years(value) -> tuple[int | None, int | None, str | None]:
         if p1 or p2:
             return None, None, p1 or p2
         if e_year < s_year:
-            return None, None, f"'{text}' ends before it starts"
+            return None, None, Phrase("err.parse.period_reversed", value=text)
         return s_year, e_year, None
     if re.fullmatch(r"\d{4}", s):
         return _year(int(s), text)
     d, problem = parse_date(text)
     if d is not None:
         return d.year, None, None
-    if problem and "real date" in problem:
+    if getattr(problem, "key", "") == "err.parse.not_real_date":
         return None, None, problem
-    return None, None, f"'{text}' is not a year; write a year such as 2021 or a period such as 2019–2021"
+    return None, None, Phrase("err.parse.not_a_year", value=text)
 
 
 def _year(year: int, original: str) -> tuple[int | None, int | None, str | None]:
     lo, hi = YEAR_RANGE
     if not lo <= year <= hi:
-        return None, None, f"'{original}' is not a plausible year ({lo}–{hi})"
+        return None, None, Phrase("err.parse.implausible_year", value=original, low=str(lo), high=str(hi))
     return year, None, None

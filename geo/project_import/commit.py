@@ -414,7 +414,7 @@ def _values(table: SourceTable, used: dict, report: ImportReport, name: str) -> 
             else:
                 s, e, problem = checks.parse_years(v)
             if problem:
-                report.error(problem + ".", i, col, code="date_invalid")
+                report.error(Phrase("err.parse.sentence", problem=problem), i, col, code="date_invalid")
                 continue
             if target in (None, "start") and s is not None and starts[i] is None:
                 starts[i] = s
@@ -449,7 +449,7 @@ def _values(table: SourceTable, used: dict, report: ImportReport, name: str) -> 
         for i, v in enumerate(raw):
             parsed = checks.parse_number(v, kind)
             if parsed.problem:
-                report.error(parsed.problem + ".", i, col, code="number_invalid")
+                report.error(Phrase("err.parse.sentence", problem=parsed.problem), i, col, code="number_invalid")
                 numbers.append(None)
                 continue
             if parsed.value is not None and field_name == "length_km" and parsed.value < 0:
@@ -457,7 +457,7 @@ def _values(table: SourceTable, used: dict, report: ImportReport, name: str) -> 
                 numbers.append(None)
                 continue
             if parsed.note:
-                report.warning(parsed.note + ".", i, col, code="number_note")
+                report.warning(Phrase("err.parse.sentence", problem=parsed.note), i, col, code="number_note")
             if parsed.currency and field_name == "total_cost":
                 number_currency[i] = parsed.currency
                 if currencies[i] and currencies[i] != parsed.currency:

@@ -262,3 +262,14 @@ def test_missing_crs_of_a_shapefile_is_explained_in_russian(tmp_path):
     assert "the .prj file is missing" in str(info.value)
     assert "рядом с .shp нет файла .prj" in info.value.text("ru")
     assert ".prj файлы жок" in info.value.text("ky")
+
+
+def test_a_cell_that_is_not_a_number_is_reported_in_russian_and_kyrgyz(store, tmp_path):
+    from geo.project_import import preview_import
+
+    path = tmp_path / "costs.csv"
+    path.write_text("project_id,title,lat,lon,total_cost\nP-1,School,42.48,74.11,12abc34\n", encoding="utf-8")
+    message = next(m for m in preview_import(store, path).report.errors if m.code == "number_invalid")
+    assert message.text().endswith("'12abc34' is not a number.")
+    assert message.text("ru").endswith("'12abc34' — не число.") and message.text("ru").startswith("Строка 2")
+    assert message.text("ky").endswith("'12abc34' — сан эмес.")

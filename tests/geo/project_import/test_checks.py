@@ -236,3 +236,16 @@ def test_bad_years():
 ])
 def test_markup(text, flagged):
     assert checks.has_markup(text) is flagged
+
+
+def test_parse_problems_are_translated_whole():
+    from geo.project_import.checks import parse_date, parse_number, parse_years
+
+    problem = parse_number("12abc34", "money").problem
+    assert problem == "'12abc34' is not a number"
+    assert problem.text("ru") == "'12abc34' — не число" and problem.text("ky") == "'12abc34' — сан эмес"
+    assert parse_date("31.02.2021")[1].text("ru").startswith("'31.02.2021' — несуществующая дата (")
+    assert parse_years("2021–2019")[2].text("ky") == "'2021–2019' башталганга чейин бүтөт"
+    note = parse_number("около 1,150", "money").note
+    assert note.text("ru") == ("приблизительно (записано как 'около 1,150'); 'около 1,150' прочитано как 1\u00a0150 "
+                               "(',' принят за разделитель тысяч)")
