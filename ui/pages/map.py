@@ -189,7 +189,7 @@ def _project_details(project_id: str) -> None:
     funding = funding[funding["project_id"] == project_id][["source_name", "source_type", "amount", "currency", "share_pct", "note"]]
     if len(funding):
         st.markdown(f"**{tr('funding.title')}**")
-        st.dataframe(funding, hide_index=True, use_container_width=True)
+        st.dataframe(funding, hide_index=True, width="stretch")
         download_buttons(funding, f"project_{project_id}_funding", "dl_project_funding")
 
 
