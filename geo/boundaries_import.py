@@ -112,6 +112,11 @@ def _examples(values, limit: int = 5) -> str:
         if len(values) > limit else shown
 
 
+def _level_name(level: int) -> Phrase:
+    """The name of an admin level ("oblast", "rayon", "aiyl okmot") in the message's language."""
+    return Phrase(f"err.boundaries.level_name.{level}")
+
+
 def _polygonal(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """2D MultiPolygons, invalid ones repaired with make_valid; also a mask of the repaired ones.
 
@@ -153,7 +158,8 @@ def read_codab(path: str | os.PathLike, layer: str | None = None, *, display_nam
     duplicate P-codes, missing or non-polygon geometry),
     :class:`~geo.errors.OutsideCountryError` (features outside Kyrgyzstan) and the
     errors of :func:`geo.io.vector.read_vector` (unreadable file, unknown CRS, unsafe zip).
-    ``frame.attrs`` holds ``warnings`` (list of text), ``repaired`` (count),
+    ``frame.attrs`` holds ``warnings`` (list of text: :class:`~geo.errors.Phrase` for this module's own,
+    so ``w.text(lang)`` gives them in Kyrgyz or Russian), ``repaired`` (count),
     ``source_layer``, ``source_crs``, ``reprojected`` and ``layers``.
     """
     name = display_name or Path(path).name
@@ -163,10 +169,8 @@ def read_codab(path: str | os.PathLike, layer: str | None = None, *, display_nam
     where = name if len(attrs.get("layers", [])) <= 1 else \
         Phrase("err.boundaries.where_layer", name=name, layer=str(attrs["source_layer"]))
     if len(attrs.get("layers", [])) > 1:
-        warnings.append(
-            f"{name} has {len(attrs['layers'])} layers ({', '.join(attrs['layers'])}); "
-            f"'{attrs['source_layer']}' was imported. Choose another layer to import another level."
-        )
+        warnings.append(Phrase("err.boundaries.warn_layers", name=name, count=len(attrs["layers"]),
+                               layers=", ".join(map(str, attrs["layers"])), layer=str(attrs["source_layer"])))
     fields = _fields(frame.columns)
     level = codab_level(frame.columns)
     if level is None:
@@ -188,7 +192,8 @@ def read_codab(path: str | os.PathLike, layer: str | None = None, *, display_nam
                           examples=_examples(sorted(set(pcodes[dup]))))
     foreign = ~pcodes.str.upper().str.startswith(COUNTRY_PCODE)
     if foreign.any():
-        warnings.append(f"{int(foreign.sum())} P-codes do not start with 'KG' ({_examples(pcodes[foreign])}).")
+        warnings.append(Phrase("err.boundaries.warn_foreign_pcodes", count=int(foreign.sum()),
+                               examples=_examples(pcodes[foreign])))
 
     geoms = np.asarray(frame.geometry.values, dtype=object)
     absent = shapely.is_missing(geoms) | shapely.is_empty(geoms)
@@ -206,10 +211,8 @@ def read_codab(path: str | os.PathLike, layer: str | None = None, *, display_nam
     if lost.any():
         raise SchemaError(key="err.boundaries.unrepairable", where=where, examples=_examples(pcodes[lost]))
     if repaired.any():
-        warnings.append(
-            f"{int(repaired.sum())} invalid boundaries were repaired with make_valid ({_examples(pcodes[repaired])}); "
-            "their note says so."
-        )
+        warnings.append(Phrase("err.boundaries.warn_repaired", count=int(repaired.sum()),
+                               examples=_examples(pcodes[repaired])))
 
     lon_min, lat_min, lon_max, lat_max = COUNTRY_BOUNDS
     country = box(lon_min, lat_min, lon_max, lat_max)
@@ -227,13 +230,13 @@ def read_codab(path: str | os.PathLike, layer: str | None = None, *, display_nam
     if level > 1:
         parents = _text(frame, fields, f"adm{level - 1}_pcode")
         if parents.isna().all():
-            warnings.append(f"{where} has no ADM{level - 1}_PCODE field; parent units are found by location on import.")
+            warnings.append(Phrase("err.boundaries.warn_no_parent_field", where=where, parent=str(level - 1)))
     else:
         parents = pd.Series(COUNTRY_PCODE, index=frame.index, dtype="string")
     names = {lang: _text(frame, fields, f"adm{level}_{lang}") for lang in ("en", "ru", "ky")}
     for lang, values in names.items():
         if values.isna().all():
-            warnings.append(f"{where} has no ADM{level}_{lang.upper()} names.")
+            warnings.append(Phrase("err.boundaries.warn_no_names", where=where, field=f"ADM{level}_{lang.upper()}"))
 
     dates = _dates(frame, fields)
     source = (f"OCHA COD-AB ({LICENCE}), file {name}" + (", date " + dates).fillna("")).astype("string")
@@ -375,7 +378,8 @@ def import_boundaries(store: Store, path: str | os.PathLike, user="admin", *, la
     Returns a summary: ``level``, ``level_name``, ``file``, ``layer``, ``count``
     (units imported), ``replaced`` (units of that level before), ``repaired``,
     ``source_crs``, ``reprojected``, ``relinked_children``, ``settlements_updated``,
-    ``projects_updated``, ``source`` and ``warnings`` (list of text).
+    ``projects_updated``, ``source`` and ``warnings`` (list of text; this module's own are
+    :class:`~geo.errors.Phrase`, translatable with ``w.text(lang)``).
     """
     from geo import auth
 
@@ -399,10 +403,8 @@ def import_boundaries(store: Store, path: str | os.PathLike, user="admin", *, la
         rest = others[other_levels != level + 1]
         finer, relinked = _relink_children(finer, units, level)
         if relinked:
-            warnings.append(
-                f"{relinked} level-{level + 1} units pointed to level-{level} units that were replaced; "
-                "their parent was set by location."
-            )
+            warnings.append(Phrase("err.boundaries.warn_relinked", count=relinked, finer=str(level + 1),
+                                   level=str(level)))
         if level > 1:
             coarser = set(others.loc[other_levels == level - 1, "pcode"].dropna())
             unknown = units["parent_pcode"].isna() | ~units["parent_pcode"].isin(coarser).fillna(False)
@@ -415,11 +417,8 @@ def import_boundaries(store: Store, path: str | os.PathLike, user="admin", *, la
                 units.loc[fill, "parent_pcode"] = located[fill].to_numpy()
                 still = int((~units["parent_pcode"].isin(coarser).fillna(False)).sum())
                 if still:
-                    warnings.append(
-                        f"{still} imported units have a parent P-code (ADM{level - 1}_PCODE) that is not a "
-                        f"level-{level - 1} unit in the store (the store's {LEVEL_NAMES[level - 1]} units use other "
-                        f"codes). Import the COD-AB level-{level - 1} file too to link them."
-                    )
+                    warnings.append(Phrase("err.boundaries.warn_unknown_parents", count=still, parent=str(level - 1),
+                                           parent_name=_level_name(level - 1)))
         frames = [f for f in (rest, finer, units) if len(f)]
         admin = pd.concat(frames, ignore_index=True) if frames else units
         admin = gpd.GeoDataFrame(admin, geometry="geometry", crs=STORAGE_CRS)
@@ -427,7 +426,7 @@ def import_boundaries(store: Store, path: str | os.PathLike, user="admin", *, la
         admin = tx.read(admin_name)
         crosswalk = _crosswalk(old_units, units)
         old_codes = set(old_units["pcode"].dropna())
-        what = LEVEL_NAMES[level]
+        what = _level_name(level)
 
         settlements_updated = 0
         settlements = tx.read(schema.SETTLEMENTS.name)
@@ -436,11 +435,10 @@ def import_boundaries(store: Store, path: str | os.PathLike, user="admin", *, la
             changed = _changed(settlements, new)
             settlements_updated = int(changed.sum())
             if lost.any():
-                warnings.append(
-                    f"{int(lost.sum())} settlements lie in none of the imported {what} units (more than "
-                    f"{SNAP_DISTANCE_M / 1000:g} km outside all of them) and lost their {LEVEL_COLUMNS[level]}: "
-                    f"{_examples(settlements.loc[lost, 'settlement_id'])}."
-                )
+                warnings.append(Phrase(
+                    "err.boundaries.warn_settlements_lost", count=int(lost.sum()), what=what,
+                    km=Number(SNAP_DISTANCE_M / 1000, 0 if float(SNAP_DISTANCE_M / 1000).is_integer() else 1),
+                    column=LEVEL_COLUMNS[level], examples=_examples(settlements.loc[lost, "settlement_id"])))
             if settlements_updated:
                 tx.replace(schema.SETTLEMENTS.name, new)
 
@@ -460,15 +458,11 @@ def import_boundaries(store: Store, path: str | os.PathLike, user="admin", *, la
                 )
                 previous = new.loc[mapped, "location_note"].astype("string")
                 new.loc[mapped, "location_note"] = (previous + "; " + remark).fillna(remark)
-                warnings.append(
-                    f"{int(mapped.sum())} projects without a usable location named a replaced {what}; "
-                    f"it was mapped to the imported {what} that overlaps it most (their location_note says so)."
-                )
+                warnings.append(Phrase("err.boundaries.warn_projects_mapped", count=int(mapped.sum()), what=what))
             if lost.any():
-                warnings.append(
-                    f"{int(lost.sum())} projects lie in none of the imported {what} units and lost their "
-                    f"{LEVEL_COLUMNS[level]}: {_examples(projects.loc[lost, 'project_id'])}."
-                )
+                warnings.append(Phrase("err.boundaries.warn_projects_lost", count=int(lost.sum()), what=what,
+                                       column=LEVEL_COLUMNS[level],
+                                       examples=_examples(projects.loc[lost, "project_id"])))
             changed = _changed(projects, new)
             projects_updated = int(changed.sum())
             if projects_updated:
@@ -484,7 +478,7 @@ def import_boundaries(store: Store, path: str | os.PathLike, user="admin", *, la
                     tx.replace(schema.PROJECTS.name, new)
     missing_names = units["name_en"].isna().sum()
     if missing_names:
-        warnings.append(f"{int(missing_names)} imported units have no English name.")
+        warnings.append(Phrase("err.boundaries.warn_no_english_name", count=int(missing_names)))
     return {
         "level": level,
         "level_name": LEVEL_NAMES[level],

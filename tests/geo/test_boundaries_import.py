@@ -341,3 +341,37 @@ def test_refusals_are_explained_in_russian_and_kyrgyz(tmp_path, store):
     ru = err.value.text("ru")
     assert "за пределами Кыргызстана" in ru and "широта и долгота перепутаны" in ru
     assert "outside" not in ru and "," in ru.split("файл охватывает ")[1][:8]  # decimals written 42,10
+
+
+def test_warnings_of_a_shapefile_import_read_in_russian_and_kyrgyz(tmp_path, store):
+    """An invalid polygon in a zipped shapefile is repaired; the page's warnings are whole sentences in ru/ky."""
+    path = fx.write(fx.level3_frame(invalid=True), "shp_zip", tmp_path)
+    summary = import_boundaries(store, path)
+    pcode = fx.level3_pcode(0)
+    repaired = next(w for w in summary["warnings"] if getattr(w, "key", "") == "err.boundaries.warn_repaired")
+    assert str(repaired) == f"1 invalid boundaries were repaired with make_valid ({pcode}); their note says so."
+    assert repaired.text("ru") == (f"Некорректных границ исправлено с помощью make_valid: 1 ({pcode}); "
+                                   "это отмечено в их примечании.")
+    assert repaired.text("ky") == (f"make_valid аркылуу оңдолгон туура эмес чек аралар: 1 ({pcode}); "
+                                   "бул алардын эскертмесинде көрсөтүлгөн.")
+    parents = next(w for w in summary["warnings"] if getattr(w, "key", "") == "err.boundaries.warn_unknown_parents")
+    assert "(единицы уровня «район» в хранилище имеют другие коды)" in parents.text("ru")
+    assert "(сактагычтагы «район» бирдиктеринин коддору башка)" in parents.text("ky")
+    assert "level-2 unit" not in parents.text("ru")
+
+
+def test_every_warning_of_the_boundary_import_is_a_catalogue_phrase(tmp_path, store):
+    """Re-importing half the units loses settlements and projects: those warnings are translated too, counts
+    and the 2 km distance in the reader's convention, level names in the reader's language."""
+    from geo.errors import Phrase
+
+    import_boundaries(store, fx.write(fx.level3_frame(), "geojson", tmp_path / "all"))
+    summary = import_boundaries(store, fx.write(fx.level3_frame().iloc[:4], "geojson", tmp_path / "half"))
+    assert summary["warnings"] and all(isinstance(w, Phrase) for w in summary["warnings"])
+    lost = next(w for w in summary["warnings"] if w.key == "err.boundaries.warn_settlements_lost")
+    ru = lost.text("ru")
+    assert ru.startswith("Населённых пунктов, не попавших ни в одну из импортированных единиц уровня «айыл окмоту» "
+                         "(дальше 2 км от всех): ")
+    assert "у них больше нет aiyl_okmot_pcode: " in ru and "gn:2" in ru
+    assert lost.text("ky").startswith("Импорттолгон «айыл өкмөтү» бирдиктеринин бирине да кирбеген калктуу конуштар "
+                                      "(баарынан 2 км ашык алыс): ")

@@ -11,7 +11,7 @@ from geo import auth
 from geo.errors import AimakError
 from geo.settings import MAX_UPLOAD_MB
 from ui.auth_ui import current_user, reason_text
-from ui.common import get_store, load_layer, num, tr
+from ui.common import get_store, lang, load_layer, num, tr
 from ui.downloads import download_buttons
 
 
@@ -55,4 +55,9 @@ def render() -> None:
                 return
         st.success(tr("boundaries.done", level=summary.get("level"), count=num(summary.get("count"))))
         for warning in summary.get("warnings", []):
-            st.warning(str(warning))
+            st.warning(warning_text(warning))
+
+
+def warning_text(warning) -> str:
+    """A warning of the boundary import in the chosen language (a catalogue phrase), or as it is."""
+    return warning.text(lang()) if callable(getattr(warning, "text", None)) else str(warning)
