@@ -5,10 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import shutil
-
 import pytest
-import streamlit as st
+
+from page_support import configured_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,15 +25,7 @@ def built_store(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def store(built_store, tmp_path, monkeypatch) -> Path:
-    """A private copy of the built store for one test, configured for the app; caches cleared
-    before and after. Modules that need more (e.g. private rate files) extend it with a
-    fixture of the same name."""
-    path = tmp_path / "aimak.gpkg"
-    shutil.copy2(built_store, path)
-    monkeypatch.setenv("AIMAK_STORE", str(path))
-    monkeypatch.setenv("AIMAK_DATABASE_URL", "")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    """A private copy of the built store for one test (see :func:`configured_copy`). Modules
+    that need more (e.g. private rate files) extend it with a fixture of the same name."""
+    with configured_copy(built_store, tmp_path, monkeypatch) as path:
+        yield path

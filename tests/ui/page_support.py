@@ -1,6 +1,11 @@
 """Helpers for the page tests: run one page of the app in Streamlit's AppTest."""
 from __future__ import annotations
 
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 
@@ -21,3 +26,20 @@ def run_page(page: str, lang: str, *, state: dict | None = None, query: dict | N
     for key, value in (query or {}).items():
         at.query_params[key] = value
     return at.run()
+
+
+@contextmanager
+def configured_copy(source: Path, tmp_path: Path, monkeypatch):
+    """A private copy of the store file ``source`` in ``tmp_path``, configured for the app
+    (AIMAK_STORE, no database URL); Streamlit caches cleared before and after."""
+    path = tmp_path / "aimak.gpkg"
+    shutil.copy2(source, path)
+    monkeypatch.setenv("AIMAK_STORE", str(path))
+    monkeypatch.setenv("AIMAK_DATABASE_URL", "")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        yield path
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()
