@@ -48,7 +48,7 @@ from geo.project_import.columns import (
     columns_text, has_coordinates, normalise_sector, resolve_mapping, guess_mapping,
 )
 from geo.project_import.readers import (
-    SourceTable, parse_coordinate, parse_geopoint, parse_geotrace, parse_wkt, read_source,
+    SourceTable, parse_coordinate, parse_geopoint, parse_geotrace, parse_wkt, problem_of, read_source,
 )
 from geo.project_import.report import ImportReport
 from geo.settings import STORAGE_CRS
@@ -281,12 +281,14 @@ def _locate(table: SourceTable, used: dict, crs, report: ImportReport, name: str
                 try:
                     lat = parse_coordinate(lat_v)
                 except ValueError as exc:
-                    report.error(f"{exc} (latitude).", i, used["lat"], code="coordinate_unreadable")
+                    report.error(Phrase("err.import.coordinate_unreadable_lat", problem=problem_of(exc)), i, used["lat"],
+                                 code="coordinate_unreadable")
                     break
                 try:
                     lon = parse_coordinate(lon_v)
                 except ValueError as exc:
-                    report.error(f"{exc} (longitude).", i, used["lon"], code="coordinate_unreadable")
+                    report.error(Phrase("err.import.coordinate_unreadable_lon", problem=problem_of(exc)), i, used["lon"],
+                                 code="coordinate_unreadable")
                     break
                 if lat is None or lon is None:
                     missing = used["lat"] if lat is None else used["lon"]
@@ -310,7 +312,7 @@ def _locate(table: SourceTable, used: dict, crs, report: ImportReport, name: str
                 else:
                     raw[i] = parse_geotrace(value, closed=(source == "geoshape"))
             except ValueError as exc:
-                report.error(f"{exc}.", i, column, code=f"{source}_unreadable")
+                report.error(Phrase("err.parse.sentence", problem=problem_of(exc)), i, column, code=f"{source}_unreadable")
             break
     xs, ys = _first_coords(raw)
     declared = None
@@ -424,7 +426,7 @@ def _values(table: SourceTable, used: dict, report: ImportReport, name: str) -> 
                 ends[i] = s
     for i in range(n):
         if starts[i] is not None and ends[i] is not None and ends[i] < starts[i]:
-            report.error(f"the end year {ends[i]} is before the start year {starts[i]}.", i,
+            report.error(Phrase("err.import.years_reversed", end=str(ends[i]), start=str(starts[i])), i,
                          used.get("year_end") or used.get("date_end") or used.get("year"), code="years_reversed")
     out["year_start"], out["year_end"] = starts, ends
 
@@ -434,8 +436,8 @@ def _values(table: SourceTable, used: dict, report: ImportReport, name: str) -> 
     for i, v in enumerate(raw):
         code, known = _currency(v)
         if not known:
-            report.warning(f"'{v}' is not a currency the app knows ({', '.join(schema.CURRENCIES)}); the currency is "
-                           "left empty.", i, col, code="currency_unknown")
+            report.warning(Phrase("err.import.currency_unknown", value=str(v), known=", ".join(schema.CURRENCIES)),
+                           i, col, code="currency_unknown")
         currencies.append(code)
     out["currency"] = currencies
 
@@ -453,7 +455,7 @@ def _values(table: SourceTable, used: dict, report: ImportReport, name: str) -> 
                 numbers.append(None)
                 continue
             if parsed.value is not None and field_name == "length_km" and parsed.value < 0:
-                report.error(f"'{v}' is negative; a length cannot be below zero.", i, col, code="number_invalid")
+                report.error(Phrase("err.import.length_negative", value=str(v)), i, col, code="number_invalid")
                 numbers.append(None)
                 continue
             if parsed.note:
@@ -461,8 +463,8 @@ def _values(table: SourceTable, used: dict, report: ImportReport, name: str) -> 
             if parsed.currency and field_name == "total_cost":
                 number_currency[i] = parsed.currency
                 if currencies[i] and currencies[i] != parsed.currency:
-                    report.error(f"the amount says {parsed.currency} but the currency column says {currencies[i]}.",
-                                 i, col, code="currency_conflict")
+                    report.error(Phrase("err.import.currency_conflict", amount_currency=parsed.currency,
+                                        column_currency=currencies[i]), i, col, code="currency_conflict")
             numbers.append(parsed.value)
         out[field_name] = numbers
     out["total_cost_currency"] = [
@@ -565,9 +567,10 @@ def _funding(table: SourceTable, used: dict, values: dict, gdf: gpd.GeoDataFrame
             entries = _funding_parts(cell, amount, currency) if cell else [
                 {"source_name": None, "amount": amount, "currency": currency, "problem": None}]
             for e in entries:
-                if e.pop("problem"):
-                    report.error(f"the funding amount in '{cell}' is not a number.", i, used.get("funding_source"),
-                                 code="funding_amount_invalid")
+                problem = e.pop("problem")
+                if problem:
+                    report.error(Phrase("err.import.funding_amount_invalid", cell=str(cell), problem=problem), i,
+                                 used.get("funding_source"), code="funding_amount_invalid")
                 stated_type = values["funding_source_type"][i]
                 rows.append({"_row": i, **e, "source_type": stated_type or guess_source_type(e["source_name"]),
                              "note": None, "share_pct": None})
@@ -575,16 +578,16 @@ def _funding(table: SourceTable, used: dict, values: dict, gdf: gpd.GeoDataFrame
         child_cols = [c for c in child.columns if c not in ("_row", "_line")]
         child_map = guess_mapping(child_cols, child)
         if not (child_map.get("funding_source") or child_map.get("funding_amount") or child_map.get("total_cost")):
-            report.info(f"Sheet '{sheet}' ({len(child)} repeat rows) was not imported: none of its columns is a "
-                        "funding source or amount.", code="kobo_repeat_unused")
+            report.info(Phrase("err.import.kobo_repeat_unused", sheet=str(sheet), count=len(child)),
+                        code="kobo_repeat_unused")
             continue
         amount_col = child_map.get("funding_amount") or child_map.get("total_cost")
         for rec in child.to_dict("records"):
             i = int(rec["_row"])
             parsed = checks.parse_number(rec.get(amount_col), "money") if amount_col else checks.ParsedNumber(None)
             if parsed.problem:
-                report.error(f"sheet '{sheet}' row {rec['_line']}: {parsed.problem}.", i, amount_col,
-                             code="funding_amount_invalid")
+                report.error(Phrase("err.import.repeat_row_problem", sheet=str(sheet), line=str(rec["_line"]),
+                                    problem=parsed.problem), i, amount_col, code="funding_amount_invalid")
             cur_col = child_map.get("currency")
             code = _currency(rec.get(cur_col))[0] if cur_col else None
             name = rec.get(child_map["funding_source"]) if child_map.get("funding_source") else None

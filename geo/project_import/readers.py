@@ -187,6 +187,24 @@ def _text_of(elem: ET.Element | None) -> str | None:
     return text or None
 
 
+class CellValueError(ValueError):
+    """Text in a cell that cannot be read as what it should be (a coordinate, a geopoint, WKT).
+
+    ``phrase`` is the problem as a catalogue :class:`~geo.errors.Phrase` (``str(exc)`` is its
+    English text), so the import report can give it in Kyrgyz or Russian.
+    """
+
+    def __init__(self, *, key: str, **fields):
+        self.phrase = Phrase(key, **fields)
+        super().__init__(str(self.phrase))
+
+
+def problem_of(exc: Exception) -> "str | Phrase":
+    """The problem an exception states: its catalogue phrase when it has one, else its own text."""
+    phrase = getattr(exc, "phrase", None)
+    return phrase if isinstance(phrase, Phrase) else str(exc)
+
+
 def _short(text, limit: int = 40) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -444,7 +462,8 @@ def _read_geojson_raw(path: Path, name: str) -> SourceTable:
         except Exception:
             table.crs = None
     for i, problem in bad:
-        table.note("error", f"the geometry cannot be read: {problem}.", i, "geometry", "geometry_unreadable")
+        table.note("error", Phrase("err.import.geometry_unreadable", detail=problem), i, "geometry",
+                   "geometry_unreadable")
     return table
 
 
@@ -456,9 +475,12 @@ def _parse_kml_coords(text: str | None) -> list[tuple[float, ...]]:
     out = []
     for token in text.split():
         parts = token.split(",")
-        if len(parts) < 2:
-            raise ValueError(f"'{_short(token)}' is not 'longitude,latitude'")
-        out.append(tuple(float(p) for p in parts[:2]))
+        try:
+            if len(parts) < 2:
+                raise ValueError
+            out.append(tuple(float(p) for p in parts[:2]))
+        except ValueError:
+            raise CellValueError(key="err.import.not_lon_lat", value=_short(token)) from None
     return out
 
 
@@ -521,7 +543,8 @@ def _read_kml_bytes(data: bytes, name: str, fmt: str) -> SourceTable:
             try:
                 geom = _kml_geometry(geom_el)
             except ValueError as exc:
-                notes.append(("error", f"the coordinates cannot be read: {exc}.", i, "coordinates", "kml_coordinates"))
+                notes.append(("error", Phrase("err.import.kml_coordinates_unreadable", problem=problem_of(exc)), i,
+                              "coordinates", "kml_coordinates"))
         rows.append(row)
         geoms.append(geom)
     if all(g is None for g in geoms):
@@ -595,8 +618,8 @@ def _unique_headers(headers: list[str], table: SourceTable | None = None) -> lis
             seen[h] += 1
             new = f"{h} ({seen[h]})"
             if table is not None:
-                table.note("warning", f"the column name '{h}' appears more than once; the copy in column {i + 1} "
-                                      f"is called '{new}'.", None, None, "duplicate_header")
+                table.note("warning", Phrase("err.import.duplicate_header", name=h, position=str(i + 1), new=new),
+                           None, None, "duplicate_header")
             h = new
         else:
             seen[h] = 1
@@ -733,12 +756,13 @@ def _read_sheet(ws, name: str, table_notes: SourceTable | None) -> tuple[pd.Data
     if table_notes is not None and header_r > 1:
         skipped = [str(v) for row in values[: header_r - 1] for v in row if v is not None]
         ranges = sorted({info[0] for (r, _c), info in merged.items() if r < header_r + 1 and info[2] < header_r + 1 and info[5] > info[4]})
-        what = f"merged cells {', '.join(ranges)}" if ranges else "no column names"
+        what = Phrase("err.import.xlsx_merged_ranges", ranges=", ".join(ranges)) if ranges else \
+            Phrase("err.import.xlsx_no_names")
+        text = ", ".join(repr(_short(s, 30)) for s in skipped[:3]) or Phrase("err.import.xlsx_no_text")
         table_notes.note(
             "warning",
-            f"Sheet '{ws.title}': row{'s' if header_r > 2 else ''} 1{f'–{header_r - 1}' if header_r > 2 else ''} above the "
-            f"column names ({what}; text: {', '.join(repr(_short(s, 30)) for s in skipped[:3]) or 'none'}) "
-            f"{'were' if header_r > 2 else 'was'} skipped; column names were taken from row {header_r}.",
+            Phrase("err.import.xlsx_header_rows" if header_r > 2 else "err.import.xlsx_header_row", sheet=ws.title,
+                   last=str(header_r - 1), what=what, text=text, header=str(header_r)),
             code="xlsx_header_row")
     columns = _unique_headers(header_cells, table_notes)
     rows, lines = [], []
@@ -759,8 +783,8 @@ def _read_sheet(ws, name: str, table_notes: SourceTable | None) -> tuple[pd.Data
         lines.append(r)
     if table_notes is not None:
         for coord, (value, r0, r1) in sorted(filled_ranges.items()):
-            table_notes.note("warning", f"Sheet '{ws.title}': cells {coord} are merged; the value "
-                                        f"'{_short(value, 30)}' was used for each of rows {r0}–{r1}.",
+            table_notes.note("warning", Phrase("err.import.xlsx_merged_cells", sheet=ws.title, cells=coord,
+                                               value=_short(value, 30), first=str(r0), last=str(r1)),
                              code="xlsx_merged_cells")
     frame = _object_frame(rows, columns) if rows else _object_frame([], columns)
     return frame, lines, columns
@@ -815,9 +839,9 @@ def _attach_repeats(workbook, main_title: str, table: SourceTable, name: str) ->
         parent_pos = [index_of.get(_index_key(v)) for v in frame["_parent_index"]]
         orphans = [lines[i] for i, p in enumerate(parent_pos) if p is None]
         if orphans:
-            table.note("warning", f"Sheet '{ws.title}': {len(orphans)} repeat row(s) (rows "
-                                  f"{', '.join(map(str, orphans[:5]))}) have a _parent_index with no matching _index "
-                                  f"in sheet '{main_title}'; they were left out.", code="kobo_orphan_repeat")
+            table.note("warning", Phrase("err.import.kobo_orphan_repeat", sheet=ws.title, count=len(orphans),
+                                         rows=", ".join(map(str, orphans[:5])), main=main_title),
+                       code="kobo_orphan_repeat")
         frame = frame.assign(_row=parent_pos, _line=lines)
         table.children[ws.title] = frame[[p is not None for p in parent_pos]].reset_index(drop=True)
 
@@ -840,9 +864,12 @@ def parse_geopoint(value) -> Point:
     """A Kobo/ODK geopoint "lat lon [alt [accuracy]]" (or "[lat, lon]" from ``_geolocation``) as Point(lon, lat)."""
     text = str(value).strip().strip("[]()")
     parts = [p for p in re.split(r"[\s,]+", text) if p]
-    if len(parts) < 2:
-        raise ValueError(f"'{_short(value)}' is not a geopoint 'latitude longitude'")
-    lat, lon = float(parts[0]), float(parts[1])
+    try:
+        if len(parts) < 2:
+            raise ValueError
+        lat, lon = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise CellValueError(key="err.import.not_geopoint", value=_short(value)) from None
     return Point(lon, lat)
 
 
@@ -854,19 +881,22 @@ def parse_geotrace(value, closed: bool = False):
         if not part:
             continue
         nums = part.split()
-        if len(nums) < 2:
-            raise ValueError(f"'{_short(part)}' is not 'latitude longitude'")
-        pts.append((float(nums[1]), float(nums[0])))
+        try:
+            if len(nums) < 2:
+                raise ValueError
+            pts.append((float(nums[1]), float(nums[0])))
+        except ValueError:
+            raise CellValueError(key="err.import.not_lat_lon", value=_short(part)) from None
     if closed:
         if len(pts) < 3:
-            raise ValueError("a geoshape needs at least 3 points")
+            raise CellValueError(key="err.import.geoshape_few_points")
         if pts[0] != pts[-1]:
             pts.append(pts[0])
         if len(pts) < 4:
-            raise ValueError("a geoshape needs at least 3 different points")
+            raise CellValueError(key="err.import.geoshape_few_distinct")
         return Polygon(pts)
     if len(pts) < 2:
-        raise ValueError("a geotrace needs at least 2 points")
+        raise CellValueError(key="err.import.geotrace_few_points")
     return LineString(pts)
 
 
@@ -884,9 +914,9 @@ def parse_wkt(value) -> tuple[object, int | None]:
     try:
         geom = shapely.from_wkt(text)
     except Exception as exc:  # shapely.errors.GEOSException
-        raise ValueError(f"'{_short(value)}' is not valid WKT geometry text") from exc
+        raise CellValueError(key="err.import.wkt_invalid", value=_short(value)) from exc
     if geom is None or geom.is_empty:
-        raise ValueError(f"'{_short(value)}' is an empty geometry")
+        raise CellValueError(key="err.import.wkt_empty", value=_short(value))
     return geom, srid
 
 
@@ -898,7 +928,7 @@ _DMS = re.compile(
 def parse_coordinate(value) -> float | None:
     """A coordinate from a cell: 41.5, '41,5', "41°30'15\" N" (degrees, minutes, seconds). None when empty.
 
-    Raises ValueError for text that is not a coordinate.
+    Raises :class:`CellValueError` (a ValueError) for text that is not a coordinate.
     """
     if value is None:
         return None
@@ -917,13 +947,13 @@ def parse_coordinate(value) -> float | None:
         minutes = float((m.group(3) or "0").replace(",", "."))
         seconds = float((m.group(4) or "0").replace(",", "."))
         if minutes >= 60 or seconds >= 60:
-            raise ValueError(f"'{_short(text)}' has minutes or seconds of 60 or more")
+            raise CellValueError(key="err.import.dms_over_60", value=_short(text))
         result = abs(deg) + minutes / 60 + seconds / 3600
         hemi = (m.group(1) or m.group(5) or "").upper()
         if deg < 0 or hemi in ("S", "W", "Ю", "З"):
             result = -result
         return result
-    raise ValueError(f"'{_short(text)}' is not a coordinate")
+    raise CellValueError(key="err.import.not_a_coordinate", value=_short(text))
 
 
 # -- IATI ---------------------------------------------------------------------------------------
@@ -956,7 +986,7 @@ def _narrative(elem: ET.Element | None, prefer=("en", "ru", "ky")) -> str | None
     return None
 
 
-def _iati_value(elem: ET.Element | None, default_currency: str | None) -> tuple[float | None, str | None, str | None]:
+def _iati_value(elem: ET.Element | None, default_currency: str | None) -> tuple[float | None, str | None, Phrase | None]:
     """(amount, currency, problem) of a <value> element."""
     if elem is None:
         return None, None, None
@@ -967,7 +997,7 @@ def _iati_value(elem: ET.Element | None, default_currency: str | None) -> tuple[
     try:
         return float(text.replace(" ", "").replace(",", "")), currency, None
     except ValueError:
-        return None, currency, f"'{_short(text)}' is not a number"
+        return None, currency, Phrase("err.parse.not_a_number", value=_short(text))
 
 
 def _read_iati(path: Path, name: str) -> SourceTable:
@@ -1016,10 +1046,12 @@ def _read_iati(path: Path, name: str) -> SourceTable:
         if budget_count and len(budget_currencies) == 1:
             total_cost, total_currency = budgets, next(iter(budget_currencies))
         elif budget_count:
-            notes.append(("warning", f"budgets are in several currencies ({', '.join(sorted(map(str, budget_currencies)))}); "
-                                     "the total cost was left empty.", i, "budget/value", "iati_mixed_currency"))
+            notes.append(("warning", Phrase("err.import.iati_mixed_currency",
+                                            currencies=", ".join(sorted(map(str, budget_currencies)))),
+                          i, "budget/value", "iati_mixed_currency"))
         if budget_problem:
-            notes.append(("error", f"budget value {budget_problem}.", i, "budget/value", "iati_budget_value"))
+            notes.append(("error", Phrase("err.import.iati_budget_value", problem=budget_problem), i, "budget/value",
+                          "iati_budget_value"))
         # locations
         points, loc_problem = [], None
         for loc in _children(act, "location"):
@@ -1032,26 +1064,27 @@ def _read_iati(path: Path, name: str) -> SourceTable:
                 lat, lon = float(parts[0]), float(parts[1])
                 points.append(Point(lon, lat))
             except (ValueError, IndexError):
-                loc_problem = f"'{_short(pos)}' is not 'latitude longitude'"
+                loc_problem = Phrase("err.import.not_lat_lon", value=_short(pos))
         geom = None
         if len(points) == 1:
             geom = points[0]
         elif points:
             geom = MultiPoint(points)
-            notes.append(("info", f"the activity has {len(points)} locations; they are kept together as one multipoint.",
+            notes.append(("info", Phrase("err.import.iati_multi_location", count=len(points)),
                           i, "location", "iati_multi_location"))
         if loc_problem:
-            notes.append(("error", f"location/point/pos {loc_problem}.", i, "location/point/pos", "iati_pos"))
+            notes.append(("error", Phrase("err.import.iati_pos", problem=loc_problem), i, "location/point/pos",
+                          "iati_pos"))
         elif geom is None:
-            notes.append(("error", "the activity has no location with coordinates (location/point/pos), so it cannot "
-                                   "be placed on the map.", i, "location", "iati_no_location"))
+            notes.append(("error", Phrase("err.import.iati_no_location"), i, "location", "iati_no_location"))
         # participating organisations and transactions
         transactions = []
         for t in _children(act, "transaction"):
             t_type = (_child(t, "transaction-type").get("code") if _child(t, "transaction-type") is not None else None)
             amount, cur, problem = _iati_value(_child(t, "value"), default_currency)
             if problem:
-                notes.append(("error", f"transaction value {problem}.", i, "transaction/value", "iati_transaction_value"))
+                notes.append(("error", Phrase("err.import.iati_transaction_value", problem=problem), i,
+                              "transaction/value", "iati_transaction_value"))
             provider = _child(t, "provider-org")
             transactions.append({"type": t_type, "amount": amount, "currency": cur,
                                  "provider_ref": provider.get("ref") if provider is not None else None,
