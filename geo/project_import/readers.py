@@ -328,8 +328,8 @@ def _read_vector(path: Path, name: str, kind: str, layer: str | None, crs_given:
             if attrs.get("reprojected"):
                 table.note("info", Phrase("err.import.crs_reprojected", crs=str(attrs.get("source_crs"))),
                            code="crs_reprojected")
-            for text in attrs.get("warnings") or []:
-                table.note("warning", str(text), code="reader_warning")
+            for text in attrs.get("warnings") or []:  # a Phrase stays translatable
+                table.note("warning", text if isinstance(text, Phrase) else str(text), code="reader_warning")
             return table
     table = _read_vector_raw(path, name, kind, layer)
     table.crs_problem = problem
