@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from geo.errors import SchemaError
+from geo.errors import Phrase, SchemaError
 
 #: The fields an import can fill, with a short description (for the mapping form).
 FIELDS: dict[str, str] = {
@@ -304,6 +304,7 @@ def describe_mapping(mapping: Mapping[str, str]) -> list[str]:
 
 
 def columns_text(columns: Iterable[str], limit: int = 20) -> str:
+    """Column names quoted and joined; past ``limit``, "… and N more" as a translatable :class:`Phrase`."""
     cols = [str(c) for c in columns]
-    more = f" and {len(cols) - limit} more" if len(cols) > limit else ""
-    return ", ".join(f"'{c}'" for c in cols[:limit]) + more
+    shown = ", ".join(f"'{c}'" for c in cols[:limit])
+    return Phrase("err.import.examples_more", examples=shown, more=len(cols) - limit) if len(cols) > limit else shown

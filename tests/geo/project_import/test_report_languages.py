@@ -119,3 +119,14 @@ def test_iati_budget_and_position_problems_in_russian_and_kyrgyz(tmp_path, store
     pos = _one(preview, "iati_pos")
     assert pos.problem_text("ru") == "location/point/pos: 'north east' — не 'широта долгота'."
     assert pos.problem_text("ky") == "location/point/pos: 'north east' — 'кеңдик узундук' эмес."
+
+
+def test_a_long_list_of_unused_columns_ends_in_the_readers_language(tmp_path, store):
+    extra = [f"x{k}" for k in range(25)]
+    path = tmp_path / "wide.csv"
+    path.write_text("project_id,title,lat,lon," + ",".join(extra) + "\nW-1,School,41.5,74.25" + ",1" * 25 + "\n",
+                    encoding="utf-8")
+    message = _one(preview_import(store, path), "unused_columns")
+    assert "'x19' and 5 more" in message.text()
+    assert "'x19' и ещё 5" in message.text("ru") and "and 5 more" not in message.text("ru")
+    assert "'x19' жана дагы 5" in message.text("ky")
