@@ -42,7 +42,7 @@ import pyogrio
 from pyproj import CRS
 from pyproj.exceptions import CRSError, ProjError
 
-from geo.errors import CRSUnresolvedError, NotGeodataError, Phrase, SchemaError
+from geo.errors import CRSUnresolvedError, Join, NotGeodataError, Phrase, SchemaError
 from geo.io.archives import ZipLimits, extracted_zip
 from geo.settings import STORAGE_CRS
 
@@ -191,8 +191,8 @@ def _shapefile_encoding(shp: Path, name: str) -> tuple[str | None, list[str]]:
     try:
         records.decode("utf-8")
     except UnicodeDecodeError:
-        return None, [f"{name} has no .cpg file naming its text encoding; text was read as ISO-8859-1 and may be garbled."]
-    return "UTF-8", [f"{name} has no .cpg file naming its text encoding; text was read as UTF-8."]
+        return None, [Phrase("err.io.no_cpg_latin1", name=name)]
+    return "UTF-8", [Phrase("err.io.no_cpg_utf8", name=name)]
 
 
 def _sidecar(shp: Path, ext: str) -> Path | None:
@@ -274,8 +274,8 @@ def _refs_in_folder(folder: Path, name: str) -> list[_LayerRef]:
             raise NotGeodataError(key="err.io.zip_no_geodata", name=name, found=", ".join(found), formats=_FORMATS)
         raise NotGeodataError(key="err.io.zip_empty", name=name, formats=_FORMATS)
     if skipped:
-        note = "; ".join(str(exc) for exc in skipped[:3])
-        refs = [replace(r, notes=r.notes + (f"Skipped in {name}: {note}",)) for r in refs]
+        note = Join(skipped[:3], "; ")
+        refs = [replace(r, notes=r.notes + (Phrase("err.io.skipped_in", name=name, note=note),)) for r in refs]
     # Layer labels must be unique for choosing; fall back to the full inner path.
     labels = [r.info.name for r in refs]
     if len(set(labels)) != len(labels):

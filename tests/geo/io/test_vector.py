@@ -129,6 +129,9 @@ def test_shapefile_without_cpg_is_read_as_utf8(tmp_path):
     frame = read_vector(shp)
     assert set(frame["ADM3_KY"]) == {n[2] for n in fx.AA_NAMES}
     assert any(".cpg" in w for w in frame.attrs["warnings"])
+    note = next(w for w in frame.attrs["warnings"] if ".cpg" in w)
+    assert note.text("ru") == f"У {shp.name} нет файла .cpg с кодировкой текста; текст прочитан как UTF-8."
+    assert "коддолушун" in note.text("ky")
 
 
 @pytest.mark.parametrize("name", ["empty.geojson", "empty.gpkg", "empty.zip", "empty.shp"])
