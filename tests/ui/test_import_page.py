@@ -3,18 +3,15 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from geo import auth
 from geo.store import open_store
+from page_support import configured_copy
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORDS = {"admin": "admin-password-1", "ed": "editor-password-1", "view": "viewer-password-1"}
 CSV = ("id,title,sector,lat,lon,year\n"
        "IMP-1,Water pipe <b>Kochkor</b>,water_supply,42.2,75.75,2020\n"
@@ -23,10 +20,9 @@ CSV = ("id,title,sector,lat,lon,year\n"
 
 
 @pytest.fixture(scope="session")
-def users_store(tmp_path_factory) -> Path:
+def users_store(built_store, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("import_ui") / "aimak.gpkg"
-    subprocess.run([sys.executable, "-m", "geo", "--store", str(path), "build"], cwd=ROOT, check=True,
-                   capture_output=True)
+    shutil.copy2(built_store, path)
     store = open_store(path)
     admin = auth.bootstrap_admin(store, "admin", PASSWORDS["admin"])
     auth.create_user(store, admin, "ed", PASSWORDS["ed"], "editor", ["KG-N"])
@@ -36,15 +32,8 @@ def users_store(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def store_path(users_store, tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "aimak.gpkg"
-    shutil.copy2(users_store, path)
-    monkeypatch.setenv("AIMAK_STORE", str(path))
-    monkeypatch.setenv("AIMAK_DATABASE_URL", "")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with configured_copy(users_store, tmp_path, monkeypatch) as path:
+        yield path
 
 
 class _Upload:

@@ -25,7 +25,7 @@ def render() -> None:
         tr("boundaries.count"): [num(counts.get(lv, 0)) for lv in (1, 2, 3)],
         tr("boundaries.source"): [sources.get(lv, tr("boundaries.not_loaded")) for lv in (1, 2, 3)],
     })
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")
     download_buttons(table, "boundary_levels", "dl_boundaries")
     if 3 not in counts.index:
         st.warning(tr("level3.missing"))
