@@ -100,13 +100,10 @@ def test_the_scan_finds_an_english_raise(tmp_path, monkeypatch):
 
 
 def test_no_new_english_only_error_messages():
-    found = _english_raises()
-    over = {f: (len(lines), NOT_YET_KEYED.get(f, 0), lines) for f, lines in found.items()
-            if len(lines) > NOT_YET_KEYED.get(f, 0)}
+    over = _over_allowance(_english_raises(), NOT_YET_KEYED)
     assert not over, (
         "User-facing errors raised with English text instead of a catalogue key "
-        "(raise XError(key='err.<area>.<what>', **fields) and add the key to ky/ru/en): "
-        + "; ".join(f"{f}: {n} found, {allowed} allowed, lines {lines}" for f, (n, allowed, lines) in over.items())
+        "(raise XError(key='err.<area>.<what>', **fields) and add the key to ky/ru/en): " + over
     )
 
 
@@ -169,14 +166,17 @@ def test_the_scan_finds_report_messages_written_as_english_text(tmp_path, monkey
 
 
 def test_no_new_report_messages_or_boundary_warnings_in_english_text():
-    found = _english_report_texts()
-    over = {f: (len(lines), NOT_YET_PHRASED.get(f, 0), lines) for f, lines in found.items()
-            if len(lines) > NOT_YET_PHRASED.get(f, 0)}
+    over = _over_allowance(_english_report_texts(), NOT_YET_PHRASED)
     assert not over, (
         "Import-report messages or boundary-import warnings written as English text instead of a catalogue "
-        "phrase (Phrase('err.<area>.<what>', **fields), key in ky/ru/en): "
-        + "; ".join(f"{f}: {n} found, {allowed} allowed, lines {lines}" for f, (n, allowed, lines) in over.items())
+        "phrase (Phrase('err.<area>.<what>', **fields), key in ky/ru/en): " + over
     )
+
+
+def _over_allowance(found: dict[str, list[int]], allowed: dict[str, int]) -> str:
+    """The files with more English-text sites than allowed, described for an assertion message ("" when none)."""
+    return "; ".join(f"{f}: {len(lines)} found, {allowed.get(f, 0)} allowed, lines {lines}"
+                     for f, lines in found.items() if len(lines) > allowed.get(f, 0))
 
 
 def test_cell_problems_of_the_readers_are_catalogue_phrases():
