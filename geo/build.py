@@ -124,7 +124,7 @@ def _generalised_slope_zones(land: gpd.GeoDataFrame, block: int) -> gpd.GeoDataF
     slope, transform, crs = slope_degrees(settings.ELEVATION_FILE)
     mapping = make_mapping({"thresholds": SLOPE_CLASSES_DEG, "higher_is_worse": True})
     ranks = mapping.ranks(slope.ravel()).reshape(slope.shape).astype(np.uint8)
-    coarse = ClassifiedRaster(_majority_blocks(ranks, block), transform * Affine.scale(block), crs)
+    coarse = ClassifiedRaster(_majority_blocks(ranks, block), transform @ Affine.scale(block), crs)
     area = shapely.union_all(land.to_crs(crs.to_wkt()).geometry.values)
     polygons = vectorise_classes(coarse, sieve_cells=4, clip_to=area)
     source = (
