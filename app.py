@@ -21,7 +21,6 @@ _assets_ready()
 if "lang" not in st.session_state:
     st.session_state["lang"] = st.query_params.get("lang", i18n.DEFAULT_LANGUAGE)
 with st.sidebar:
-    nav_slot = st.container()  # page links go here, above the language choice (filled below)
     st.selectbox(
         tr("language"), options=list(i18n.LANGUAGES), format_func=lambda code: i18n.LANGUAGES[code],
         key="lang", label_visibility="collapsed",
@@ -39,25 +38,6 @@ with st.sidebar:
 
 from ui.pages import PAGES  # noqa: E402  (pages read the language chosen above)
 
-# The map is the default page, served at "/" (Streamlit ignores the url_path of the default
-# page). "/map" is a hidden page that forwards to it with the same query (?unit=…), so a
-# typed or older link works too. Hidden pages need our own navigation: page links at the
-# top of the sidebar, in the order of PAGES.
-pages = [st.Page(render, title=tr(title_key), url_path="start" if path == "map" else path, default=(path == "map"))
-         for path, title_key, render in PAGES]
-
-
-map_page = pages[[path for path, _, _ in PAGES].index("map")]
-
-
-def _forward_to_map() -> None:
-    st.switch_page(map_page, query_params=st.query_params.to_dict())
-
-
-navigation = st.navigation([*pages, st.Page(_forward_to_map, title=tr("page.map"), url_path="map")],
-                           position="hidden")
-with nav_slot:
-    for page in pages:
-        st.page_link(page)
-    st.divider()
+navigation = st.navigation([st.Page(render, title=tr(title_key), url_path=path, default=(path == "map"))
+                            for path, title_key, render in PAGES])
 navigation.run()

@@ -43,7 +43,7 @@ def test_level3_import_then_drill_down(own_app, page, tmp_path):
     page.get_by_label("Password", exact=True).fill("admin-password-e2e")
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Signed in as").wait_for(timeout=60_000)
-    page.get_by_role("link", name="Boundaries", exact=True).click()
+    page.get_by_test_id("stSidebarNav").get_by_text("Boundaries", exact=True).click()
     page.get_by_text("not loaded", exact=False).first.wait_for(timeout=60_000)
     page.locator("input[type=file]").set_input_files(str(upload))
     page.get_by_role("button", name="Import").click()

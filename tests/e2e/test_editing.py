@@ -70,7 +70,7 @@ def _sign_in(page, name: str, password: str) -> None:
 
 
 def _nav(page, title: str) -> None:
-    page.get_by_role("link", name=title, exact=True).click()
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
     page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
 
 

@@ -74,16 +74,3 @@ def test_hazard_overlay_and_folding_legend(app_url, page):
     assert not legend.get_by_text("Hazard: High").is_visible()
     legend.locator("summary").click()
     assert legend.get_by_text("Hazard: High").is_visible()
-
-
-def test_the_map_path_forwards_to_the_map_with_its_query(app_url, page):
-    page.goto(app_url + "/map?lang=en&unit=KG-N", wait_until="domcontentloaded")
-    map_frame(page).locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
-    page.get_by_role("button", name=re.compile("Naryn")).first.wait_for(timeout=30_000)   # breadcrumb
-    assert "unit=KG-N" in page.url and "/map" not in page.url
-    assert page.get_by_text("Page not found").count() == 0
-    # the page links in the sidebar lead to the other pages and back
-    page.get_by_role("link", name="Disaster risk", exact=True).click()
-    page.get_by_role("heading", name="Disaster risk").first.wait_for(timeout=60_000)
-    page.get_by_role("link", name="Map", exact=True).click()
-    page.get_by_role("heading", name="Map").first.wait_for(timeout=60_000)
