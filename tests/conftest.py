@@ -2,13 +2,27 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
 
 BACKENDS = ["gpkg", "postgis"]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def built_store(tmp_path_factory) -> Path:
+    """A GeoPackage store built once per session from the shipped data (``python -m geo build``),
+    shared by the report, page and browser tests. Read it, or copy it before writing."""
+    path = tmp_path_factory.mktemp("built_store") / "aimak.gpkg"
+    subprocess.run([sys.executable, "-m", "geo", "--store", str(path), "build"], cwd=ROOT, check=True,
+                   capture_output=True)
+    return path
 
 
 @pytest.fixture(params=BACKENDS)

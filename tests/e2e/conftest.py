@@ -55,15 +55,6 @@ def start_app(store_env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen, s
     raise RuntimeError("streamlit did not become healthy in 90 s")
 
 
-@pytest.fixture(scope="session")
-def built_store(tmp_path_factory) -> Path:
-    """A GeoPackage store built once from the shipped data."""
-    path = tmp_path_factory.mktemp("store") / "aimak.gpkg"
-    subprocess.run([sys.executable, "-m", "geo", "--store", str(path), "build"], cwd=ROOT, check=True,
-                   capture_output=True)
-    return path
-
-
 def _postgis_env(tmp: Path) -> dict[str, str]:
     """A fresh PostGIS schema built from the shipped data, as environment for the app."""
     url = os.environ.get("AIMAK_TEST_DATABASE_URL")

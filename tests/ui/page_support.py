@@ -43,3 +43,28 @@ def configured_copy(source: Path, tmp_path: Path, monkeypatch):
     finally:
         st.cache_resource.clear()
         st.cache_data.clear()
+
+
+#: Message-key prefixes that must never show on a page as raw keys.
+MESSAGE_PREFIXES = ("page.", "unit.", "donors.", "col.", "split.", "rates.", "coverage.", "sector.", "source_type.",
+                    "amount_basis.", "beneficiaries.", "level.")
+
+
+def shown_texts(at: AppTest) -> list[str]:
+    """Every label and text of the page (not data cells): headings, captions, messages, metric,
+    tab and widget labels, selectbox and radio options, table column names."""
+    out = [e.value for e in (*at.title, *at.header, *at.subheader, *at.caption, *at.markdown, *at.info,
+                             *at.success, *at.error, *at.warning)]
+    out += [m.label for m in at.metric] + [t.label for t in at.tabs]
+    out += [w.label for w in (*at.text_input, *at.text_area, *at.selectbox, *at.radio, *at.button, *at.slider)]
+    out += [str(o) for w in (*at.selectbox, *at.radio) for o in w.options]
+    out += [str(c) for df in at.dataframe for c in df.value.columns]
+    return out
+
+
+def table_with(at: AppTest, *headers: str):
+    """The first data table on the page that has all ``headers`` among its columns."""
+    for df in at.dataframe:
+        if all(h in df.value.columns for h in headers):
+            return df.value
+    raise AssertionError(f"no table with columns {headers}: {[list(d.value.columns) for d in at.dataframe]}")

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import i18n
-from page_support import run_page
+from page_support import run_page, shown_texts
 
 LANGS = ("en", "ru", "ky")
 
@@ -18,15 +18,6 @@ LANGS = ("en", "ru", "ky")
 def app(lang: str, **state) -> AppTest:
     return run_page("canals", lang, state=state)
 
-
-def texts(at: AppTest) -> list[str]:
-    """Every label and text of the page (not data cells)."""
-    out = [e.value for e in (*at.title, *at.header, *at.subheader, *at.caption, *at.markdown, *at.info,
-                             *at.success, *at.error, *at.warning)]
-    out += [m.label for m in at.metric] + [t.label for t in at.tabs]
-    out += [w.label for w in (*at.text_input, *at.text_area, *at.selectbox, *at.radio, *at.button)]
-    out += [str(c) for df in at.dataframe for c in df.value.columns]
-    return out
 
 
 def metrics(at: AppTest, lang: str) -> dict[str, str]:
@@ -67,7 +58,7 @@ def test_documented_numbers_in_each_language(store, lang):
 @pytest.mark.parametrize("lang", ("ru", "ky"))
 def test_no_english_or_raw_keys_left(store, lang):
     at = app(lang)
-    shown = texts(at)
+    shown = shown_texts(at)
     assert not [t for t in shown if t.startswith(("canals.", "page.")) or ".col." in t]
     english = {i18n.t(k, "en") for k in ("canals.capacity", "canals.tab.outlets", "canals.tab.edit",
                                          "canals.edit.user", "canals.col.village", "canals.timeline")}

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import i18n
-from page_support import run_page
+from page_support import MESSAGE_PREFIXES, run_page, shown_texts, table_with
 
 LANGS = ("en", "ru", "ky")
 ASSANABIL = "Assanabil Charitable Foundation"
@@ -27,26 +27,7 @@ def app(lang: str, **query) -> AppTest:
     return run_page("donors", lang, query=query)
 
 
-PREFIXES = ("page.", "unit.", "donors.", "col.", "split.", "rates.", "coverage.", "sector.", "source_type.",
-            "amount_basis.", "beneficiaries.", "level.")
 
-
-def shown_texts(at: AppTest) -> list[str]:
-    """Every label and text of the page (not data cells)."""
-    out = [e.value for e in (*at.title, *at.header, *at.subheader, *at.caption, *at.markdown, *at.info,
-                             *at.success, *at.error, *at.warning)]
-    out += [m.label for m in at.metric]
-    out += [w.label for w in (*at.text_input, *at.selectbox, *at.radio, *at.button, *at.slider)]
-    out += [str(o) for w in (*at.selectbox, *at.radio) for o in w.options]
-    out += [str(c) for df in at.dataframe for c in df.value.columns]
-    return out
-
-
-def table_with(at: AppTest, *headers: str):
-    for df in at.dataframe:
-        if all(h in df.value.columns for h in headers):
-            return df.value
-    raise AssertionError(f"no table with columns {headers}: {[list(d.value.columns) for d in at.dataframe]}")
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -123,7 +104,7 @@ def test_no_message_keys_shown(store, lang):
     at = app(lang, donor="Interbilim")
     at.radio(key="donors_cur").set_value("kgs").run()
     shown = shown_texts(at)
-    assert not [t for t in shown if t.startswith(PREFIXES)]
+    assert not [t for t in shown if t.startswith(MESSAGE_PREFIXES)]
     assert i18n.t("col.rates_used", lang) in shown
 
 

@@ -9,9 +9,6 @@ error's message.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,61 +18,23 @@ from shapely.geometry import box
 from streamlit.testing.v1 import AppTest
 
 from geo import i18n
+from page_support import run_page, shown_texts, table_with
 from geo.auth import User
 
-ROOT = Path(__file__).resolve().parents[2]
 RIVER_LAYER_PREFIX = "Main-river band"
 
 
 @pytest.fixture
-def store(built_store, tmp_path, monkeypatch) -> Path:
-    """A private copy of the built store (the import tests write to it)."""
-    path = tmp_path / "aimak.gpkg"
-    shutil.copy2(built_store, path)
-    monkeypatch.setenv("AIMAK_STORE", str(path))
-    monkeypatch.setenv("AIMAK_DATABASE_URL", "")
-    # the real uploader, in case a test module run before this one replaced st.file_uploader
+def store(store, monkeypatch) -> Path:
+    """The shared store copy (the import tests write to it), with the real uploader, in case a
+    test module run before this one replaced st.file_uploader."""
     monkeypatch.setattr(st, "file_uploader", st._main.file_uploader)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-def _script() -> None:
-    from ui.pages import risk
-
-    risk.render()
+    return store
 
 
 def app(lang: str, unit: str | None = None, hazard: str | None = None, user=None) -> AppTest:
-    at = AppTest.from_function(_script, default_timeout=300)
-    at.session_state["lang"] = lang
-    if user is not None:
-        at.session_state["user"] = user
-    if unit:
-        at.query_params["unit"] = unit
-    if hazard:
-        at.query_params["hazard"] = hazard
-    return at.run()
-
-
-def texts(at: AppTest) -> list[str]:
-    out = [e.value for e in (*at.title, *at.subheader, *at.caption, *at.markdown, *at.info, *at.success,
-                             *at.error, *at.warning)]
-    out += [m.label for m in at.metric]
-    out += [w.label for w in (*at.selectbox, *at.radio, *at.button, *at.text_input)]
-    out += [str(o) for w in (*at.selectbox, *at.radio) for o in w.options]
-    out += [str(c) for df in at.dataframe for c in df.value.columns]
-    return out
-
-
-def table_with(at: AppTest, *headers: str):
-    for df in at.dataframe:
-        if all(h in df.value.columns for h in headers):
-            return df.value
-    raise AssertionError(f"no table with {headers}: {[list(d.value.columns) for d in at.dataframe]}")
+    query = {key: value for key, value in (("unit", unit), ("hazard", hazard)) if value}
+    return run_page("risk", lang, state={"user": user} if user is not None else None, query=query, timeout=300)
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
@@ -100,7 +59,7 @@ def test_page_renders_with_indicative_note(store, lang):
     assert {"dl_risk_classes_csv", "dl_risk_classes_xlsx", "dl_risk_sectors_csv"} <= set(keys)
     assert len(keys) >= 8  # every exposure table and the projects-at-risk list can be downloaded
     # no message key leaks into the page
-    shown = texts(at)
+    shown = shown_texts(at)
     assert not [s for s in shown if s.startswith(("risk.", "hazard.", "page."))], shown
     # a viewer sees the form's title but not the form
     assert t("risk.import.admin_only") in [i.value for i in at.info]

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import i18n
-from page_support import run_page
+from page_support import MESSAGE_PREFIXES, run_page, shown_texts, table_with
 from geo.beneficiaries import RULE_PEOPLE_REACHED_KEY
 
 LANGS = ("en", "ru", "ky")
@@ -34,26 +34,7 @@ def app(lang: str, unit: str = UNIT) -> AppTest:
     return run_page("unit", lang, query={"unit": unit})
 
 
-PREFIXES = ("page.", "unit.", "donors.", "col.", "split.", "rates.", "coverage.", "sector.", "source_type.",
-            "amount_basis.", "beneficiaries.", "level.")
 
-
-def shown_texts(at: AppTest) -> list[str]:
-    """Every label and text of the page (not data cells)."""
-    out = [e.value for e in (*at.title, *at.header, *at.subheader, *at.caption, *at.markdown, *at.info,
-                             *at.success, *at.error, *at.warning)]
-    out += [m.label for m in at.metric]
-    out += [w.label for w in (*at.text_input, *at.selectbox, *at.radio, *at.button, *at.slider)]
-    out += [str(o) for w in (*at.selectbox, *at.radio) for o in w.options]
-    out += [str(c) for df in at.dataframe for c in df.value.columns]
-    return out
-
-
-def table_with(at: AppTest, *headers: str):
-    for df in at.dataframe:
-        if all(h in df.value.columns for h in headers):
-            return df.value
-    raise AssertionError(f"no table with columns {headers}: {[list(d.value.columns) for d in at.dataframe]}")
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -103,4 +84,4 @@ def test_unknown_years_show_a_dash_not_none(store):
 @pytest.mark.parametrize("lang", ("ru", "ky"))
 def test_no_message_keys_shown(store, lang):
     at = app(lang)
-    assert not [t for t in shown_texts(at) if t.startswith(PREFIXES)]
+    assert not [t for t in shown_texts(at) if t.startswith(MESSAGE_PREFIXES)]

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -19,21 +17,16 @@ from geo.i18n import t
 from geo.reports.xlsx import SHEETS, render_xlsx, report_xlsx, sheet_name
 from geo.reports import collect
 
-ROOT = Path(__file__).resolve().parents[3]
 KOCHKOR = "KG-N-KOCHKOR"
 DAY = dt.date(2025, 3, 5)
 
 
 @pytest.fixture(scope="session")
-def store(tmp_path_factory):
+def store(built_store):
+    """The store built from the shipped data and the seed projects (tests/conftest.py), read only."""
     from geo.store.gpkg import GeoPackageStore
 
-    path = tmp_path_factory.getbasetemp() / "report_store" / "aimak.gpkg"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "geo", "--store", str(path), "build"], cwd=ROOT, check=True,
-                       capture_output=True)
-    return GeoPackageStore(path)
+    return GeoPackageStore(built_store)
 
 
 @pytest.fixture(scope="session")
