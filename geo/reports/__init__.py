@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from geo import beneficiaries as ben
@@ -321,6 +320,15 @@ class Column:
     currency: str | None = None  # for ``amount`` columns holding one currency
     pdf: bool = True  # shown in the PDF
     xlsx: bool = True  # written to the XLSX
+
+    def heading(self, lang: str) -> str:
+        """The column's header in ``lang``, capitalised; an amount column names its currency."""
+        if self.currency:
+            label = t(f"currency.{self.currency}", lang)
+            text = t(self.header, lang, currency=self.currency if label.startswith("currency.") else label)
+        else:
+            text = t(self.header, lang)
+        return text[:1].upper() + text[1:]
 
 
 @dataclass

@@ -84,15 +84,6 @@ def _cell(frame_row: pd.Series, column: Column, lang: str) -> str:
     return display_value(value, kind, lang)
 
 
-def _header(column: Column, lang: str) -> str:
-    if column.currency:
-        label = t(f"currency.{column.currency}", lang)
-        text = t(column.header, lang, currency=column.currency if label.startswith("currency.") else label)
-    else:
-        text = t(column.header, lang)
-    return text[:1].upper() + text[1:]
-
-
 class _Document:
     """A thin wrapper around :class:`fpdf.FPDF` with the report's fonts, header line and footer."""
 
@@ -169,7 +160,7 @@ class _Document:
                        borders_layout="HORIZONTAL_LINES", padding=(0.8, 1.0), width=self.width) as table:
             head = table.row()
             for c in columns:
-                head.cell(_header(c, lang))
+                head.cell(c.heading(lang))
             for _, row in section.frame.iterrows():
                 cells = table.row()
                 for c in columns:

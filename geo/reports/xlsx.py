@@ -58,22 +58,13 @@ def _value(value: Any, kind: str) -> Any:
     return str(value)
 
 
-def _header(column: Column, lang: str) -> str:
-    if column.currency:
-        label = t(f"currency.{column.currency}", lang)
-        text = t(column.header, lang, currency=column.currency if label.startswith("currency.") else label)
-    else:
-        text = t(column.header, lang)
-    return text[:1].upper() + text[1:]
-
-
 def _write_table(ws, columns: list[Column], frame: pd.DataFrame, lang: str, start_row: int = 1,
                  extra: list[tuple[str, list[Any]]] | None = None) -> int:
     """Header and rows from ``start_row``; returns the next free row. ``extra`` columns go first."""
     from openpyxl.styles import Alignment, Font, PatternFill
 
     extra = extra or []
-    headers = [h for h, _ in extra] + [_header(c, lang) for c in columns]
+    headers = [h for h, _ in extra] + [c.heading(lang) for c in columns]
     for j, text in enumerate(headers, start=1):
         cell = ws.cell(row=start_row, column=j, value=text)
         cell.font = Font(bold=True)
