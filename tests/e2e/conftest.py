@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -66,24 +67,35 @@ def _postgis_env(tmp: Path) -> dict[str, str]:
     return {"AIMAK_DATABASE_URL": url, "AIMAK_DATABASE_SCHEMA": schema}
 
 
-@pytest.fixture(scope="session", params=["gpkg", "postgis"])
-def app_url(request, built_store, tmp_path_factory):
-    """The app served on each back end: a copy of the GeoPackage store, or a fresh PostGIS schema."""
-    tmp = tmp_path_factory.mktemp("app")
-    if request.param == "gpkg":
+@contextmanager
+def served_app(backend: str, built_store: Path, tmp: Path, prepare=None):
+    """The app served on ``backend``: a copy of the GeoPackage store, or a fresh PostGIS schema
+    (dropped afterwards). ``prepare(env, tmp)`` runs on the store before the app starts. Yields the URL."""
+    if backend == "gpkg":
         store = tmp / "aimak.gpkg"
         shutil.copy2(built_store, store)
         env = {"AIMAK_STORE": str(store), "AIMAK_DATABASE_URL": ""}
     else:
         env = _postgis_env(tmp)
+    if prepare is not None:
+        prepare(env, tmp)
     proc, url = start_app(env, tmp)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    if request.param == "postgis":
-        from geo.store.postgis import PostGISStore
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        if backend == "postgis":
+            from geo.store.postgis import PostGISStore
 
-        PostGISStore(env["AIMAK_DATABASE_URL"], schema=env["AIMAK_DATABASE_SCHEMA"]).drop_schema()
+            PostGISStore(env["AIMAK_DATABASE_URL"], schema=env["AIMAK_DATABASE_SCHEMA"]).drop_schema()
+
+
+@pytest.fixture(scope="session", params=["gpkg", "postgis"])
+def app_url(request, built_store, tmp_path_factory):
+    """The app served on each back end (see :func:`served_app`)."""
+    with served_app(request.param, built_store, tmp_path_factory.mktemp("app")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -18,22 +17,18 @@ from tests.fixtures import codab  # noqa: E402  (TEST-ONLY SYNTHETIC fixtures)
 @pytest.fixture
 def own_app(built_store, tmp_path):
     """A separate app on its own copy of the store, since this test writes boundaries."""
-    from e2e_support import e2e_conftest
-
-    start_app = e2e_conftest().start_app
-
     import subprocess
 
-    store = tmp_path / "aimak.gpkg"
-    shutil.copy2(built_store, store)
-    env = {**os.environ, "AIMAK_STORE": str(store), "AIMAK_DATABASE_URL": ""}
-    done = subprocess.run([sys.executable, "-m", "geo", "create-admin", "admin", "--password-stdin"], env=env,
-                          input="admin-password-e2e\n", capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
-    assert done.returncode == 0, done.stderr
-    proc, url = start_app({"AIMAK_STORE": str(store), "AIMAK_DATABASE_URL": ""}, tmp_path)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    from e2e_support import e2e_conftest
+
+    def add_admin(env, _tmp):
+        done = subprocess.run([sys.executable, "-m", "geo", "create-admin", "admin", "--password-stdin"],
+                              env={**os.environ, **env}, input="admin-password-e2e\n", capture_output=True, text=True,
+                              cwd=Path(__file__).resolve().parents[2])
+        assert done.returncode == 0, done.stderr
+
+    with e2e_conftest().served_app("gpkg", built_store, tmp_path, prepare=add_admin) as url:
+        yield url
 
 
 def test_level3_import_then_drill_down(own_app, page, tmp_path):

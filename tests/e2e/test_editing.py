@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,27 +38,12 @@ def _prepare(env: dict, tmp: Path) -> None:
 
 @pytest.fixture(params=["gpkg", "postgis"])
 def own_app(request, built_store, tmp_path):
+    import e2e_support
     from e2e_support import e2e_conftest
 
-    _postgis_env, start_app = e2e_conftest()._postgis_env, e2e_conftest().start_app
-    import e2e_support
-
     e2e_support.CURRENT["suffix"] = request.param
-    if request.param == "gpkg":
-        store = tmp_path / "aimak.gpkg"
-        shutil.copy2(built_store, store)
-        env = {"AIMAK_STORE": str(store), "AIMAK_DATABASE_URL": ""}
-    else:
-        env = _postgis_env(tmp_path)
-    _prepare(env, tmp_path)
-    proc, url = start_app(env, tmp_path)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    if request.param == "postgis":
-        from geo.store.postgis import PostGISStore
-
-        PostGISStore(env["AIMAK_DATABASE_URL"], schema=env["AIMAK_DATABASE_SCHEMA"]).drop_schema()
+    with e2e_conftest().served_app(request.param, built_store, tmp_path, prepare=_prepare) as url:
+        yield url
 
 
 def _sign_in(page, name: str, password: str) -> None:
