@@ -104,6 +104,17 @@ def _save(action, layer: str, kind: str, key: str, success: str) -> bool:
     return True
 
 
+def _save_changes(values: dict, stored: dict, keys: dict, update, layer: str, kind: str, key: str) -> None:
+    """Save the fields of ``values`` that differ from ``stored`` (with the row's ``keys``: id and
+    version) through ``update(row)``; say so when nothing changed."""
+    changed = _changes(values, stored)
+    if not changed:
+        st.info(tr("edit.nothing_changed"))
+        return
+    row = {**keys, **changed}
+    _save(lambda: update(row), layer, kind, key, tr("edit.saved", item=key))
+
+
 def _sector_label(code: str) -> str:
     text = tr(f"sector.{code}")
     return code if text == f"sector.{code}" else text
@@ -247,13 +258,8 @@ def _edit_project(store, user, projects: pd.DataFrame, pid: str) -> None:
         values = _project_fields(prefix, projects, stored)
         submitted = st.form_submit_button(tr("edit.save"), type="primary")
     if submitted:
-        changed = _changes(values, stored)
-        if not changed:
-            st.info(tr("edit.nothing_changed"))
-        else:
-            row = {"project_id": pid, "version": version, **changed}
-            _save(lambda: project_edit.update_project(store, user, row), "projects", "project", pid,
-                  tr("edit.saved", item=pid))
+        _save_changes(values, stored, {"project_id": pid, "version": version},
+                      lambda row: project_edit.update_project(store, user, row), "projects", "project", pid)
 
     st.markdown(f"#### {tr('edit.location')}")
     geom = stored.get("geometry")
@@ -315,13 +321,8 @@ def _funding_section(store, user, pid: str) -> None:
                 save = left.form_submit_button(tr("edit.save"))
                 delete = right.form_submit_button(tr("edit.funding_delete"))
             if save:
-                changed = _changes(values, rec)
-                if not changed:
-                    st.info(tr("edit.nothing_changed"))
-                else:
-                    row = {"funding_id": fid, "version": version, **changed}
-                    _save(lambda: project_edit.update_funding(store, user, row), "funding", "funding", fid,
-                          tr("edit.saved", item=fid))
+                _save_changes(values, rec, {"funding_id": fid, "version": version},
+                              lambda row: project_edit.update_funding(store, user, row), "funding", "funding", fid)
             if delete:
                 _save(lambda: project_edit.delete_funding(store, user, fid, version), "funding", "funding", fid,
                       tr("edit.deleted", item=fid))
