@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from e2e_support import screenshot
+from e2e_support import map_frame, screenshot
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +59,8 @@ def _nav(page, title: str) -> None:
 
 
 def test_editor_edits_imports_and_downloads_the_audit_log(own_app, page, tmp_path):
+    page_errors = []
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
     page.goto(own_app + "/edit?lang=en", wait_until="domcontentloaded")
     page.get_by_text("Sign in as an editor or administrator").wait_for(timeout=90_000)
     _sign_in(page, "editor", EDITOR_PASSWORD)
@@ -73,6 +75,9 @@ def test_editor_edits_imports_and_downloads_the_audit_log(own_app, page, tmp_pat
     page.get_by_role("button", name="Save").first.click()
     page.get_by_text("Saved E2E-1").wait_for(timeout=60_000)
     screenshot(page, "editing_saved")
+    # the location map draws the project's marker (no script error from a missing marker plugin)
+    map_frame(page).locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+    assert not page_errors, page_errors
 
     # Import a small CSV: one row in Naryn oblast.
     _nav(page, "Import projects")

@@ -151,19 +151,22 @@ def _point_of(geom):
 # -- the location map ------------------------------------------------------------------------
 
 def _location_map(key: str, geom=None, picked: tuple[float, float] | None = None):
-    """A map with the project (blue) and the last picked point (red); returns the clicked (lon, lat) or None."""
+    """A map with the project (blue) and the last picked point (red); returns the clicked (lon, lat) or None.
+
+    Circle markers, not ``folium.Icon``: that needs the Leaflet.awesome-markers plugin, which is
+    not served offline (layers/assets.py), and the marker would not be drawn."""
     centre = _point_of(geom) if geom is not None else None
     fmap = new_map(relief_name=tr("map.base.relief"), plain_name=tr("map.base.plain"),
                    center=(centre[1], centre[0]) if centre else (41.25, 74.75), zoom=10 if centre else 6.75)
     if geom is not None and not geom.is_empty:
         if geom.geom_type == "Point":
-            folium.Marker([geom.y, geom.x], tooltip=html.escape(tr("edit.map.current")),
-                          icon=folium.Icon(color="blue")).add_to(fmap)
+            folium.CircleMarker([geom.y, geom.x], radius=8, color="#08519c", fill=True, fill_opacity=0.8,
+                                tooltip=html.escape(tr("edit.map.current"))).add_to(fmap)
         else:
             folium.GeoJson(geom.__geo_interface__, tooltip=html.escape(tr("edit.map.current"))).add_to(fmap)
     if picked:
-        folium.Marker([picked[1], picked[0]], tooltip=html.escape(tr("edit.map.picked")),
-                      icon=folium.Icon(color="red")).add_to(fmap)
+        folium.CircleMarker([picked[1], picked[0]], radius=8, color="#cb181d", fill=True, fill_opacity=0.8,
+                            tooltip=html.escape(tr("edit.map.picked"))).add_to(fmap)
     result = st_folium(finish(fmap), height=380, use_container_width=True, key=key, returned_objects=["last_clicked"])
     clicked = (result or {}).get("last_clicked")
     if clicked and clicked.get("lat") is not None and clicked.get("lng") is not None:
