@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ui.pages.audit import utc_text
+from ui.common import utc_text
 
 
 @pytest.mark.parametrize("lang,expected", [

@@ -13,10 +13,9 @@ import streamlit as st
 
 from geo import auth, schema
 from geo.errors import AimakError
-from geo.i18n import format_date
 from layers.boundaries import unit_name
 from ui.auth_ui import current_user, role_label, show_error
-from ui.common import get_store, lang, load_layer, num, tr
+from ui.common import get_store, lang, load_layer, num, tr, utc_text
 from ui.downloads import download_buttons
 
 _COLUMNS = ("at", "user", "action", "layer", "row_key", "old_values", "new_values", "batch_id")
@@ -49,15 +48,6 @@ def _filters(frame: pd.DataFrame) -> pd.DataFrame:
         day = out["_when"].dt.date
         out = out[(day >= period[0]) & (day <= period[1])]
     return out
-
-
-def utc_text(values, language: str | None = None) -> list[str]:
-    """Timestamps (ISO text with an offset) as UTC date and time in the language's convention:
-    ``23.11.2026 13:41`` (ky, ru), ``23 November 2026 13:41`` (en); unreadable or missing ones as ``—``.
-    The column header says UTC."""
-    language = language or lang()
-    when = pd.to_datetime(pd.Series(values, dtype="object"), utc=True, errors="coerce", format="ISO8601")
-    return ["—" if pd.isna(w) else f"{format_date(w, language)} {w:%H:%M}" for w in when]
 
 
 def _shown(frame: pd.DataFrame, *, download: bool = False) -> pd.DataFrame:

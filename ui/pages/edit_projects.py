@@ -19,7 +19,7 @@ from geo.errors import AimakError, StaleVersionError
 from layers.base_map import finish, new_map
 from layers.boundaries import unit_name
 from ui.auth_ui import current_user, role_label, show_error
-from ui.common import get_store, lang, load_layer, num, tr
+from ui.common import get_store, lang, load_layer, num, tr, utc_text
 from ui.state import selected_unit
 
 _OPENED = "_edit_opened"
@@ -81,7 +81,13 @@ def _stale_message(layer: str, key: str) -> str:
     if match.empty:
         return tr("edit.deleted_meanwhile", item=key)
     row = match.iloc[0]
-    return tr("edit.stale", who=_text(row.get("updated_by")) or "?", at=_text(row.get("updated_at")) or "?")
+    return tr("edit.stale", who=_text(row.get("updated_by")) or "?", at=_saved_at(row.get("updated_at"), "?"))
+
+
+def _saved_at(value, missing: str) -> str:
+    """When a row was last saved, as UTC date and time in the reader's convention (``missing`` when unknown)."""
+    shown = utc_text([value])[0]
+    return missing if shown == "—" else f"{shown} UTC"
 
 
 def _save(action, layer: str, kind: str, key: str, success: str) -> bool:
@@ -248,7 +254,7 @@ def _edit_project(store, user, projects: pd.DataFrame, pid: str) -> None:
     names = unit_name(load_layer("admin_units").set_index("pcode", drop=False), lang())
     place = " › ".join(names.get(stored[c], stored[c]) for c in _PLACE if not _missing(stored.get(c))) or "—"
     st.caption(tr("edit.meta", place=place, version=_text(version) or "—",
-                  who=_text(stored.get("updated_by")) or "—", at=_text(stored.get("updated_at")) or "—"))
+                  who=_text(stored.get("updated_by")) or "—", at=_saved_at(stored.get("updated_at"), "—")))
     if version is None:
         st.warning(tr("edit.no_version"))
     allowed = auth.can(user, auth.EDIT, [tuple(None if _missing(stored.get(c)) else str(stored[c]) for c in _PLACE)])

@@ -25,8 +25,7 @@ from geo.project_import.readers import list_source_layers, read_source
 from geo.settings import MAX_UPLOAD_MB
 from layers.base_map import finish, new_map
 from ui.auth_ui import current_user, error_text, role_label, show_error
-from ui.common import get_store, lang, num, tr
-from ui.pages.audit import utc_text
+from ui.common import get_store, lang, num, tr, utc_text
 from ui.downloads import download_buttons
 
 TYPES = ["csv", "txt", "xlsx", "geojson", "json", "gpkg", "zip", "kml", "kmz", "xml"]
